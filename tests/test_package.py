@@ -1,0 +1,73 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import course_utils
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_does_not_load_tensorflow():
+    code = ("import sys, course_utils, course_utils.data, course_utils.plotting, course_utils.check;"
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_fast_mode_and_pick(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert course_utils.fast_mode() and course_utils.pick("f", "F") == "f"
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert not course_utils.fast_mode() and course_utils.pick("f", "F") == "F"
+
+
+def test_set_seeds_repeats_numpy_draws():
+    course_utils.set_seeds(3)
+    a = np.random.rand(3)
+    course_utils.set_seeds(3)
+    assert np.array_equal(a, np.random.rand(3))
+
+
+def _pins_from_requirements():
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return {l.split("==")[0].lower(): l.split("==")[1] for l in lines if "==" in l and not l.startswith("#")}
+
+
+def _pins_from_environment_yml():
+    pins = {}
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        item = line.strip().lstrip("- ").strip()
+        if "==" in item and not item.startswith("#"):
+            name, version = item.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def test_environment_yml_and_requirements_pin_the_same_packages():
+    req, env = _pins_from_requirements(), _pins_from_environment_yml()
+    assert req == env, f"pins drifted: only in requirements {set(req.items()) - set(env.items())}, " \
+                       f"only in environment.yml {set(env.items()) - set(req.items())}"
+    for needed in ["jupyterlab", "numpy", "matplotlib", "tensorflow", "ipywidgets", "nbval"]:
+        assert needed in req
+    assert "python=3.11" in (ROOT / "environment.yml").read_text()
+    assert "-e ." in (ROOT / "environment.yml").read_text()
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 course.py test" in readme and "python3 course.py lab" in readme
+    assert "python3 course.py test" in ci
+
+
+def test_notebooks_are_committed_without_outputs():
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs, f"{path.name} has stored outputs: clear them before committing"

@@ -1,0 +1,72 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_utils import check, plotting
+
+
+def teardown_function():
+    plt.close("all")
+
+
+def test_styles_switch_sizes():
+    plotting.use_projector_style()
+    big = plt.rcParams["font.size"], plt.rcParams["lines.linewidth"]
+    plotting.use_course_style()
+    assert big[0] > plt.rcParams["font.size"] and big[1] > plt.rcParams["lines.linewidth"]
+
+
+def test_decision_boundary_draws_regions():
+    X = np.array([[0, 0], [1, 1], [0, 1], [1, 0]], float)
+    fig = plotting.plot_decision_boundary(lambda P: (P.sum(1) > 1).astype(float), X, [0, 1, 0, 0], resolution=30)
+    assert fig.axes and fig.axes[0].collections
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        plotting.plot_decision_boundary(lambda P: P[:, 0], np.zeros((4, 3)), [0, 1, 0, 1])
+
+
+def test_history_grid_kernels_maps_confusion():
+    fig = plotting.plot_history({"loss": [1, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]})
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    with pytest.raises(ValueError, match="metrics"):
+        plotting.plot_history({"mae": [1]})
+    fig = plotting.plot_image_grid(np.zeros((5, 28, 28)), labels=[1, 2, 3, 4, 5], predictions=[1, 2, 0, 4, 5], ncols=5)
+    assert fig.axes[2].title.get_color() == "red" and fig.axes[0].title.get_color() == "black"
+    fig = plotting.plot_kernels([np.eye(3), -np.eye(3)], titles=["a", "b"])
+    assert len(fig.axes) == 2 and fig.axes[0].texts
+    fig = plotting.plot_feature_maps(np.random.rand(8, 8, 5), ncols=3)
+    assert sum(ax.images != [] for ax in fig.axes) == 5
+    fig = plotting.plot_confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    assert fig.axes[0].images[0].get_array().sum() == 4
+
+
+def test_compare_arrays_explains_mistakes():
+    exp = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert check.compare_arrays(exp.copy(), exp, "w")[0]
+    cases = {"None": None, "shape mismatch": np.ones(3), "sign error": -exp, "transposed": exp.T,
+             "constant factor": 2 * exp, "off-by-one": exp + 1, "close but not exact": exp * 1.001}
+    for words, got in cases.items():
+        ok, msg = check.compare_arrays(got, exp, "w")
+        assert not ok and words in msg, (words, msg)
+        assert "1.0" not in msg and "[[" not in msg, "a diagnosis must not reveal the answer"
+
+
+def test_report_and_strict_mode(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
+    assert check.report(False, "nope") is False
+    assert "❌ nope" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_CHECK_STRICT", "1")
+    with pytest.raises(AssertionError):
+        check.report(False, "nope")
+    assert check.report(True, "fine")
+
+
+def test_call_safely():
+    def not_done():
+        raise NotImplementedError
+
+    assert check.call_safely(lambda x: x + 1, 1) == (2, None)
+    assert "not written yet" in check.call_safely(not_done)[1]
+    assert "ZeroDivisionError" in check.call_safely(lambda: 1 / 0)[1]

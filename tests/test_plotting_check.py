@@ -37,7 +37,7 @@ def test_history_grid_kernels_maps_confusion():
     fig = plotting.plot_kernels([np.eye(3), -np.eye(3)], titles=["a", "b"])
     assert len(fig.axes) == 2 and fig.axes[0].texts
     fig = plotting.plot_feature_maps(np.random.rand(8, 8, 5), ncols=3)
-    assert sum(ax.images != [] for ax in fig.axes) == 5
+    assert sum(len(ax.images) for ax in fig.axes) == 5
     fig = plotting.plot_confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
     assert fig.axes[0].images[0].get_array().sum() == 4
 

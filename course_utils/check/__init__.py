@@ -68,7 +68,7 @@ def compare_arrays(got, expected, name: str = "result", rtol: float = 1e-6, atol
     nz = np.abs(flat_exp) > atol
     if nz.any():
         ratios = flat_got[nz] / flat_exp[nz]
-        if np.allclose(ratios, ratios[0], rtol=1e-6) and np.allclose(flat_got[~nz], 0, atol=atol) and ratios[0] != 0:
+        if np.allclose(ratios, ratios[0], rtol=1e-6) and np.allclose(flat_got[~nz], 0, atol=atol) and abs(ratios[0] - 1) > 0.01 and ratios[0] != 0:
             return False, f"{name} is off by a constant factor ({ratios[0]:.3g}x): check a scale such as 1/2, 1/n or a learning rate."
     diff = got_arr - exp
     if np.allclose(diff, diff.ravel()[0], rtol=0, atol=1e-9) and abs(diff.ravel()[0]) in (1.0,):

@@ -85,7 +85,6 @@ def main():
     course_utils.set_seeds(0)
     text = load_shakespeare()
     vocab = sorted(set(text.text))
-    ids = np.array([vocab.index(c) for c in vocab], dtype=np.int32)  # warm-up no-op
     lookup = {c: i for i, c in enumerate(vocab)}
     ids = np.fromiter((lookup[c] for c in text.text), dtype=np.int32, count=len(text.text))
     split = int(len(ids) * (1 - HOLDOUT))

@@ -4,7 +4,8 @@
     python3 course.py lab    install everything (pinned) and open JupyterLab on the course
     python3 course.py test   install the same and run the whole test suite
 
-Also: ``python3 course.py bench`` (benchmark figures), ``python3 course.py install``.
+Also: ``bench`` (benchmark figures), ``editions`` (student and instructor editions
+in editions/), ``install``.
 Everything goes into ./.venv; re-runs skip the install when nothing changed.
 Needs only Python 3.11 and access to PyPI.
 """
@@ -81,8 +82,13 @@ def bench(extra: list[str]) -> int:
     return run(PY, ROOT / "benchmarks" / "run_benchmarks.py", *extra)
 
 
+def editions(extra: list[str]) -> int:
+    install()
+    return run(PY, ROOT / "tools" / "editions.py", *extra)
+
+
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

@@ -70,6 +70,9 @@ def test(extra: list[str]) -> int:
     env.setdefault("COURSE_CHECK_STRICT", "1")   # the shipped exercise solutions must pass their checks
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # two notebooks run at once on the two cores: one BLAS thread each avoids
+    # oversubscription, which makes small numpy products many times slower
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     say(f"fast mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}")
     # One pytest run: unit tests plus every notebook executed by nbval on both
     # cores (whole notebooks stay on one worker with --dist loadfile).

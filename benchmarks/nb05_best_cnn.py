@@ -53,6 +53,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--peak-lr", type=float, default=3e-3)
+    parser.add_argument("--dropout", type=float, default=0.4)
+    parser.add_argument("--label-smoothing", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -61,18 +63,18 @@ def main() -> None:
     x_train = (mnist.x_train[..., None] / 255.0).astype("float32")
     x_test = (mnist.x_test[..., None] / 255.0).astype("float32")
 
-    model = build_best_cnn()
+    model = build_best_cnn(args.dropout)
     steps = args.epochs * int(np.ceil(len(x_train) / args.batch_size))
     # learning-rate schedule: 10 % linear warm-up to the peak, then cosine decay to 0
     schedule = keras.optimizers.schedules.CosineDecay(0.0, steps, warmup_target=args.peak_lr,
                                                       warmup_steps=steps // 10)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), metrics=["accuracy"],
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing))
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    model.fit(x_train, mnist.y_train, batch_size=args.batch_size, epochs=args.epochs, verbose=0)
+    model.fit(x_train, keras.utils.to_categorical(mnist.y_train, 10), batch_size=args.batch_size, epochs=args.epochs, verbose=0)
     seconds = time.perf_counter() - started
-    acc = model.evaluate(x_test, mnist.y_test, batch_size=500, verbose=0)[1]
+    acc = model.evaluate(x_test, keras.utils.to_categorical(mnist.y_test, 10), batch_size=500, verbose=0)[1]
     print(f"best CNN: {model.count_params():,} parameters, {args.epochs} epochs, "
           f"{len(x_train):,} training / {len(x_test):,} test digits")
     print(f"test accuracy {acc:.2%}, training {seconds:.1f} s on {os.cpu_count()} CPU core(s) "

@@ -22,8 +22,7 @@ def perceptron_update(fn) -> bool:
     cases = []
     for target, predicted in [(1, 0), (0, 1), (1, 1), (0, 0)]:
         w = rng.normal(size=3)
-        x = np.array([1.0, *rng.integers(0, 2, size=2)])
-        x[1:] = np.where(x[1:] == 0, 1.0, x[1:])  # non-zero inputs make mistakes visible
+        x = np.array([1.0, *rng.choice([-1.5, 0.5, 2.0, 3.0], size=2, replace=False)])  # distinct inputs expose mistakes
         cases.append((w, x, target, predicted, 0.5))
     for w, x, target, predicted, lr in cases:
         w_before = w.copy()
@@ -42,7 +41,7 @@ def perceptron_update(fn) -> bool:
         if target == predicted:
             return report(False, f"perceptron_update changed the weights on a correct prediction {case}; the rule only acts on mistakes.")
         if np.allclose(got, _ref_update(w_before, x, predicted, target, lr)):
-            return report(False, f"sign error {case}: the weights moved the wrong way. A missed 1 should raise the weighted sum.")
+            return report(False, f"sign error {case}: the weights moved the wrong way: a missed 1 must raise the weighted sum, a missed 0 must lower it.")
         if np.allclose(got, _ref_update(w_before, x, target, predicted, 1.0)):
             return report(False, f"perceptron_update {case} ignores the learning rate lr.")
         if np.allclose(got[1:], expected[1:]) and not np.isclose(got[0], expected[0]):

@@ -1,0 +1,113 @@
+"""A real browser test: JupyterLab (token on) driven by Playwright in headless
+Chromium. It opens the training-tips notebook, runs all cells, moves the
+learning-rate slider, clicks Train and checks that the live plot changes.
+A screenshot is saved in test-artifacts/. Skipped when Chromium is absent
+(.ci/run installs Debian's package)."""
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+NOTEBOOK = "notebooks/07_training_tips.ipynb"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Flags this machine needs: root, no GPU, a closed network (see README, Testing).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    port, token = _free_port(), secrets.token_hex(16)
+    home = tmp_path_factory.mktemp("jupyter")
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "rt"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws")}
+    log = open(home / "lab.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+                             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+                             f"--ServerApp.root_dir={ROOT}"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start: " + (home / "lab.log").read_text()[-2000:])
+    # the token is really required: without it the API refuses
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{base}/api/contents", timeout=5)
+    yield base, token
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_widgets_respond_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
+                                   "text=Idle", timeout=60_000)
+            page.click("text=Run", timeout=10_000)
+            page.click("text=Run All Cells", timeout=10_000)
+            train = page.locator(".widget-button", has_text="Train").last
+            train.wait_for(state="visible", timeout=240_000)
+            # wait until every cell has run (no cell still shows [*])
+            page.wait_for_function("() => ![...document.querySelectorAll('.jp-InputPrompt')]"
+                                   ".some(e => e.textContent.includes('*'))", timeout=240_000)
+            panel = train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
+            slider = panel.locator(".widget-hslider", has_text="learning rate").first
+            readout = slider.locator(".widget-readout")
+            before = readout.inner_text()
+            slider.locator(".noUi-handle").first.click()
+            for _ in range(5):
+                page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(500)
+            after = readout.inner_text()
+            assert after != before, f"the learning-rate slider did not move ({before} -> {after})"
+            train.scroll_into_view_if_needed()
+            images = panel.locator(".jp-OutputArea-output img")
+            count_before = images.count()
+            src_before = images.first.get_attribute("src") if count_before else None
+            train.click()
+            page.wait_for_function(
+                "([el, src]) => { const img = el.querySelector('.jp-OutputArea-output img');"
+                " return img && img.getAttribute('src') !== src; }",
+                arg=[panel.element_handle(), src_before], timeout=60_000)
+            page.wait_for_timeout(1500)
+            panel.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser_tuning_panel.png"), full_page=False)
+            status = panel.locator(".widget-html").first.inner_text()
+            assert "lr=" in status, f"panel status does not show the run: {status!r}"
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser_failure.png"), full_page=False)
+            raise
+        finally:
+            browser.close()

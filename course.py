@@ -60,7 +60,8 @@ def lab(extra: list[str]) -> int:
     install()
     say("opening JupyterLab on the course (the URL with its token is printed below; Ctrl-C stops it)")
     return run(PY, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
-               "notebooks/00_setup.ipynb", *extra)
+               "notebooks/00_setup.ipynb",
+               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra)
 
 
 def test(extra: list[str]) -> int:

@@ -33,9 +33,9 @@ def rnn_step(fn) -> bool:
         got, err = call_safely(fn, x, h, W_xh, W_hh, b)
         if err:
             if "operands could not be broadcast" in err or "matmul" in err.lower() or "shapes" in err:
-                return report(False, f"rnn_step {err} Check which matrix multiplies x and which multiplies h_prev, "
+                return report(False, f"rnn_step failed: {err} Check which matrix multiplies x and which multiplies h_prev, "
                                      f"and use @ (matrix product), not * (element-wise).")
-            return report(False, f"rnn_step {err}")
+            return report(False, f"rnn_step failed: {err}")
         expected = _ref_rnn_step(x, h, W_xh, W_hh, b)
         ok, msg = compare_arrays(got, expected, "the new hidden state", rtol=1e-6, atol=1e-8)
         if ok:
@@ -69,7 +69,7 @@ def lstm_param_count(fn) -> bool:
     for input_dim, units in [(10, 20), (1, 1), (64, 256), (7, 3)]:
         got, err = call_safely(fn, input_dim, units)
         if err:
-            return report(False, f"lstm_param_count {err}")
+            return report(False, f"lstm_param_count failed: {err}")
         if got is None:
             return report(False, "lstm_param_count returned None: the exercise is not done yet (forgot `return`?).")
         try:
@@ -115,9 +115,9 @@ def softmax_with_temperature(fn) -> bool:
     for logits, temperature in cases:
         got, err = call_safely(fn, logits.copy(), temperature)
         if err:
-            return report(False, f"softmax_with_temperature {err}")
+            return report(False, f"softmax_with_temperature failed: {err}")
         expected = _ref_softmax_t(logits, temperature)
-        ok, msg = compare_arrays(got, expected, "the probabilities", rtol=1e-6, atol=1e-9)
+        ok, msg = compare_arrays(got, expected, "the returned array", rtol=1e-6, atol=1e-9)
         if ok:
             continue
         g = np.asarray(got, dtype=float) if got is not None else None

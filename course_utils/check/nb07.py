@@ -168,9 +168,10 @@ def dropout(fn) -> bool:
 def _ensemble_case():
     # Model 0 is very confident and wrong on example 0; models 1 and 2 are mildly right.
     # Majority vote and probability averaging disagree there.
-    probs = [np.array([[0.05, 0.95, 0.00], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.5, 0.3]]),
-             np.array([[0.45, 0.40, 0.15], [0.6, 0.3, 0.1], [0.2, 0.1, 0.7], [0.1, 0.6, 0.3]]),
-             np.array([[0.45, 0.40, 0.15], [0.3, 0.6, 0.1], [0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])]
+    # On example 1 the first model alone disagrees with the average.
+    probs = [np.array([[0.05, 0.95, 0.00], [0.4, 0.5, 0.1], [0.1, 0.1, 0.8], [0.2, 0.5, 0.3]]),
+             np.array([[0.45, 0.40, 0.15], [0.8, 0.1, 0.1], [0.2, 0.1, 0.7], [0.1, 0.6, 0.3]]),
+             np.array([[0.45, 0.40, 0.15], [0.5, 0.4, 0.1], [0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])]
     return probs
 
 

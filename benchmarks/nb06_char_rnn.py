@@ -29,7 +29,7 @@ import course_utils  # noqa: E402
 from course_utils.data import load_shakespeare  # noqa: E402
 
 # Full-mode settings of notebooks/06_rnn_text.ipynb (keep in sync).
-SEQ_LEN, BATCH, EMBED, UNITS, LR, EPOCHS, HOLDOUT = 100, 128, 64, 256, 4e-3, 8, 0.1
+SEQ_LEN, BATCH, EMBED, UNITS, LR, EPOCHS, HOLDOUT = 100, 128, 64, 256, 4e-3, 10, 0.1
 
 
 def windows(ids, seq_len):

@@ -44,6 +44,7 @@ def test_student_edition_contains_no_solution_code(built):
             own = {l.strip() for l in source.cells[i].source.splitlines()} - shared
             own -= {l.strip() for l in source.cells[i].metadata["course"]["stub"].splitlines()}  # given on purpose
             own = {l for l in own if l and not l.startswith(("def ", "#", "return None", '"""'))}
+            assert own, f"{source_path.name} cell {i}: the notebook gives this solution away elsewhere"
             leaked = own & student_lines
             assert not leaked, f"{student_path.name}: solution lines leaked: {sorted(leaked)[:3]}"
         assert not any(editions.is_solution(c) for c in student.cells)

@@ -1,6 +1,9 @@
 """Benchmark for notebook 05: train the notebook's best CNN (the "bag of
-tricks" model) on the training set load_mnist() gives and report test
-accuracy and training seconds.
+tricks" model: augmentation, batch norm, dropout, warm-up + cosine learning
+rate) on the training set load_mnist() gives and report test accuracy and
+training seconds. Unlike the notebook it trains on every training digit (no
+validation split, no early stopping: a fixed 12 epochs) and adds label
+smoothing 0.1 (the notebook keeps the plain loss).
 
 Target on the offline subset (5,000 real training digits, official 10,000 test
 digits; run with COURSE_DATA_DIR pointing at a folder holding mnist-test/):
@@ -72,9 +75,11 @@ def main() -> None:
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing))
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    model.fit(x_train, keras.utils.to_categorical(mnist.y_train, 10), batch_size=args.batch_size, epochs=args.epochs, verbose=0)
+    y_onehot = keras.utils.to_categorical(mnist.y_train, 10)  # label smoothing needs one-hot targets
+    model.fit(x_train, y_onehot, batch_size=args.batch_size, epochs=args.epochs, verbose=0)
     seconds = time.perf_counter() - started
-    acc = model.evaluate(x_test, keras.utils.to_categorical(mnist.y_test, 10), batch_size=500, verbose=0)[1]
+    predicted = model.predict(x_test, batch_size=500, verbose=0).argmax(axis=1)
+    acc = float(np.mean(predicted == mnist.y_test))
     print(f"best CNN: {model.count_params():,} parameters, {args.epochs} epochs, "
           f"{len(x_train):,} training / {len(x_test):,} test digits")
     print(f"test accuracy {acc:.2%}, training {seconds:.1f} s on {os.cpu_count()} CPU core(s) "

@@ -75,8 +75,21 @@ def model_signature(model) -> list:
                [list(v.shape) for v in layer.weights]] for layer in model.layers]
     optimizer = getattr(model, "optimizer", None)
     compiled = {"optimizer": _without_names(optimizer.get_config()) if optimizer is not None else None,
-                "loss": str(getattr(model, "loss", None))}
+                "loss": _describe_loss(getattr(model, "loss", None))}
     return [layers, compiled]
+
+
+def _describe_loss(loss):
+    # str() of a Loss object holds a memory address; its config does not
+    if loss is None or isinstance(loss, str):
+        return loss
+    if isinstance(loss, (list, tuple)):
+        return [_describe_loss(l) for l in loss]
+    if isinstance(loss, dict):
+        return {k: _describe_loss(v) for k, v in loss.items()}
+    if hasattr(loss, "get_config"):
+        return [type(loss).__name__, _without_names(loss.get_config())]
+    return getattr(loss, "__qualname__", type(loss).__name__)
 
 
 def _versions() -> dict:

@@ -24,8 +24,8 @@ _SIZES = {False: {"font.size": 11, "lines.linewidth": 1.8, "lines.markersize": 5
 def use_course_style(projector: bool = False) -> None:
     """Set the course's matplotlib style; ``projector=True`` means large fonts
     and thick lines for a lecture hall. Call it once, in the notebook."""
-    # keep the backend: resetting it would switch off the notebook's inline figures
-    plt.rcParams.update({k: v for k, v in plt.rcParamsDefault.items() if k != "backend"})
+    # keep backend and interactive mode: resetting them would stop inline figures appearing
+    plt.rcParams.update({k: v for k, v in plt.rcParamsDefault.items() if k not in ("backend", "interactive")})
     plt.rcParams.update(_BASE)
     plt.rcParams.update(_SIZES[bool(projector)])
 

@@ -172,3 +172,14 @@ def test_unwritable_cache_dir_still_trains(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("COURSE_FAST", raising=False)
     run = _run(calls=[])
     assert not run.loaded and "could not save" in capsys.readouterr().out
+
+
+def test_key_is_stable_for_loss_objects():
+    def compiled(smoothing):
+        m = build(0.0)
+        m.compile("adam", keras.losses.CategoricalCrossentropy(label_smoothing=smoothing))
+        return m
+
+    a = cache.cache_key("k", compiled(0.1), {}, (X,))
+    assert a == cache.cache_key("k", compiled(0.1), {}, (X,))
+    assert a != cache.cache_key("k", compiled(0.2), {}, (X,))

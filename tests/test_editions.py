@@ -74,6 +74,12 @@ def test_self_checks_reject_the_stubs(path, built):
     finally:
         os.environ.clear()
         os.environ.update(env_before)
+    rejected = 0
     for cell in mini.cells[2::2]:
         text = "".join(o.get("text", "") for o in cell.outputs)
+        errors = [o.get("ename") for o in cell.outputs if o.get("output_type") == "error"]
+        if errors == ["NameError"] and "❌" not in text:
+            continue  # this check needs data from earlier cells, which the short run skips
         assert "❌" in text and "✅" not in text, f"{path.name}: check did not reject the stub: {cell.source!r} -> {text!r}"
+        rejected += 1
+    assert rejected >= 2, f"{path.name}: only {rejected} self-checks could be shown to reject their stubs"

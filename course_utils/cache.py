@@ -44,9 +44,16 @@ class CachedRun:
 
 
 def cache_dir() -> Path:
-    """Folder of cached models: COURSE_CACHE_DIR, else ``<data dir>/model-cache``."""
+    """Folder of cached models: COURSE_CACHE_DIR, else ``<data dir>/model-cache``
+    (or the repo's ``data/model-cache`` when the data dir is read-only)."""
     env = os.environ.get("COURSE_CACHE_DIR", "").strip()
-    return Path(env).expanduser() if env else data_dir() / "model-cache"
+    if env:
+        return Path(env).expanduser()
+    root = data_dir()
+    if root.exists() and not os.access(root, os.W_OK):
+        # a shared read-only data dir (a class server, CI): cache in the repo's own data/
+        return Path(__file__).resolve().parent.parent / "data" / "model-cache"
+    return root / "model-cache"
 
 
 def fingerprint_data(data) -> str:

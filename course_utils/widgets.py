@@ -78,7 +78,8 @@ class TuningPanel:
 
         self.learning_rate = w.FloatLogSlider(value=initial["learning_rate"], base=10, min=-5, max=0,
                                               step=0.1, description="learning rate",
-                                              continuous_update=False, readout_format=".1e")
+                                              continuous_update=False, readout_format=".1e",
+                                              style={"description_width": "initial"})
         self.batch_size = w.Dropdown(options=BATCH_SIZES, value=initial["batch_size"], description="batch size")
         self.dropout = w.FloatSlider(value=initial["dropout"], min=DROPOUT_RANGE[0], max=DROPOUT_RANGE[1],
                                      step=0.05, description="dropout", continuous_update=False)

@@ -70,3 +70,10 @@ def test_call_safely():
     assert check.call_safely(lambda x: x + 1, 1) == (2, None)
     assert "not written yet" in check.call_safely(not_done)[1]
     assert "ZeroDivisionError" in check.call_safely(lambda: 1 / 0)[1]
+
+
+def test_call_for_number():
+    assert check.call_for_number(lambda a, b: a * b, 3, 4, name="f", whole=True) == (12, None)
+    assert "not done yet" in check.call_for_number(lambda: None, name="f")[1]
+    assert "whole number" in check.call_for_number(lambda: "x", name="f", whole=True)[1]
+    assert "ZeroDivisionError" in check.call_for_number(lambda: 1 / 0, name="f")[1]

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-__all__ = ["report", "compare_arrays", "call_safely", "strict_mode"]
+__all__ = ["report", "compare_arrays", "call_safely", "call_for_number", "strict_mode"]
 
 
 def strict_mode() -> bool:
@@ -36,6 +36,22 @@ def call_safely(fn, *args, **kwargs):
         return None, "not written yet (it raises NotImplementedError)."
     except Exception as exc:  # a student's bug, reported rather than crashing the check
         return None, f"it raised {type(exc).__name__}: {exc}"
+
+
+def call_for_number(fn, *args, name: str = "your function", whole: bool = False):
+    """Call a student's function that should return a number. Returns
+    ``(value, None)``, or ``(None, message)`` when it raised, returned None
+    (not done yet) or returned something that is not a number."""
+    got, err = call_safely(fn, *args)
+    if err:
+        return None, f"{name}: {err}"
+    if got is None:
+        return None, f"{name} returned None: the exercise is not done yet (did you forget `return`?)."
+    try:
+        return (int(got) if whole else float(got)), None
+    except (TypeError, ValueError):
+        kind = "a whole number" if whole else "a number"
+        return None, f"{name} should return {kind}, got {type(got).__name__}."
 
 
 def compare_arrays(got, expected, name: str = "result", rtol: float = 1e-6, atol: float = 1e-8):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, report
+from . import call_for_number, call_safely, report
 
 __all__ = ["dense_params", "conv_layer", "beats_target"]
 
@@ -24,15 +24,9 @@ def dense_params(fn) -> bool:
     """Check ``fn(sizes)`` -> number of weights + biases of a stack of Dense
     layers with the given layer widths (input first, output last)."""
     for sizes in _DENSE_CASES:
-        got, err = call_safely(fn, list(sizes))
+        got_i, err = call_for_number(fn, list(sizes), name=f"dense_params({sizes})", whole=True)
         if err:
-            return report(False, f"dense_params({sizes}): {err}")
-        if got is None:
-            return report(False, "dense_params returned None: the exercise is not done yet (did you forget `return`?).")
-        try:
-            got_i = int(got)
-        except (TypeError, ValueError):
-            return report(False, f"dense_params should return a whole number, got {type(got).__name__}.")
+            return report(False, err)
         want = _ref_dense_params(sizes)
         if got_i == want:
             continue

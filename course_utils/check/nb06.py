@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, compare_arrays, report
+from . import call_for_number, call_safely, compare_arrays, report
 
 __all__ = ["rnn_step", "lstm_param_count", "softmax_with_temperature"]
 
@@ -67,15 +67,9 @@ def lstm_param_count(fn) -> bool:
     """Check ``fn(input_dim, units) -> int``, the trainable parameters of one
     LSTM layer (kernel, recurrent kernel and bias of all four blocks)."""
     for input_dim, units in [(10, 20), (1, 1), (64, 256), (7, 3)]:
-        got, err = call_safely(fn, input_dim, units)
+        value, err = call_for_number(fn, input_dim, units, name="lstm_param_count")
         if err:
-            return report(False, f"lstm_param_count failed: {err}")
-        if got is None:
-            return report(False, "lstm_param_count returned None: the exercise is not done yet (forgot `return`?).")
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return report(False, f"lstm_param_count should return a number, got {type(got).__name__}.")
+            return report(False, err)
         expected = _ref_lstm_params(input_dim, units)
         if value == expected:
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, compare_arrays, report
+from . import call_for_number, call_safely, compare_arrays, report
 
 __all__ = ["standardize", "pick_learning_rate", "dropout", "ensemble_predict"]
 
@@ -78,15 +78,9 @@ _LR_CASES = [  # (lrs, final losses, start loss)
 def pick_learning_rate(fn) -> bool:
     """Check ``fn(lrs, final_losses, start_loss)`` -> half the largest stable rate."""
     for lrs, losses, start in _LR_CASES:
-        got, err = call_safely(fn, list(lrs), list(losses), start)
+        got, err = call_for_number(fn, list(lrs), list(losses), start, name="pick_learning_rate")
         if err:
-            return report(False, f"pick_learning_rate: {err}")
-        if got is None:
-            return report(False, "pick_learning_rate returned None: the exercise is not done yet.")
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return report(False, f"pick_learning_rate should return a number, got {type(got).__name__}.")
+            return report(False, err)
         want = _ref_pick(lrs, losses, start)
         if np.isclose(got, want):
             continue

@@ -1,0 +1,109 @@
+"""Self-checks for notebook 00 (setup): three numpy warm-ups every later
+notebook relies on: scaling pixels, one-hot labels, accuracy from scores.
+
+Each check returns a bool, explains the mistake it recognises, and never
+prints the expected values.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import call_for_number, call_safely, compare_arrays, report
+
+__all__ = ["scale_pixels", "one_hot", "accuracy"]
+
+
+def scale_pixels(fn) -> bool:
+    """fn(images uint8 0-255) -> float32 array of the same shape in [0, 1]."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    images[0, 0, 0], images[1, 0, 0] = 255, 0
+    dim = (images // 2).astype(np.uint8)          # a dark batch: max 127, exposes "divide by the max"
+    for batch in (images, dim):
+        before = batch.copy()
+        got, err = call_safely(fn, batch)
+        if err:
+            return report(False, f"scale_pixels {err}")
+        if got is None:
+            return report(False, "scale_pixels returned None: not done yet (did you forget `return`?).")
+        if not np.array_equal(batch, before):
+            return report(False, "scale_pixels changed the images you passed in: return a new array instead.")
+        got = np.asarray(got)
+        if got.shape != batch.shape:
+            return report(False, f"scale_pixels returned shape {got.shape}; scaling must keep the shape {batch.shape}.")
+        if got.dtype.kind in "iub":
+            return report(False, f"scale_pixels returned integers ({got.dtype}): 0-255 divided with // or "
+                                 "cast back to uint8 loses everything between 0 and 1.")
+        if got.dtype != np.float32:
+            return report(False, f"scale_pixels returned {got.dtype}: Keras computes in float32, "
+                                 "and float64 doubles the memory; ask numpy for float32.")
+        expected = batch.astype(np.float32) / 255.0
+        if batch is dim and np.allclose(got, batch / batch.max()):
+            return report(False, "scale_pixels divides by the batch's own maximum: a dark batch then looks bright. "
+                                 "Divide by the largest possible pixel value instead.")
+        ok, msg = compare_arrays(got, expected, "the scaled images", rtol=1e-6, atol=1e-7)
+        if not ok:
+            return report(False, f"scale_pixels: {msg}")
+    return report(True, "scale_pixels keeps the shape, returns float32 in [0, 1] and leaves the input untouched.")
+
+
+def one_hot(fn) -> bool:
+    """fn(labels int array (n,), n_classes) -> float array (n, n_classes)."""
+    labels = np.array([3, 0, 9, 3, 1])
+    expected = np.zeros((5, 10))
+    expected[np.arange(5), labels] = 1.0
+    got, err = call_safely(fn, labels.copy(), 10)
+    if err:
+        return report(False, f"one_hot {err}")
+    if got is None:
+        return report(False, "one_hot returned None: not done yet (did you forget `return`?).")
+    got = np.asarray(got, dtype=float)
+    if got.shape == (5, 10):
+        for shift in (1, -1):
+            # rows whose shifted column exists; the edge row may be empty or wrapped round, so skip it
+            inside = (labels + shift >= 0) & (labels + shift < 10)
+            if np.array_equal(got[inside], np.eye(10)[labels[inside] + shift]):
+                return report(False, "off-by-one in one_hot: the 1 sits one column away from the label. "
+                                     "Label k belongs in column k (columns count from 0).")
+        if not np.allclose(got.sum(axis=1), 1):
+            return report(False, "each row of one_hot must contain exactly one 1.")
+    ok, msg = compare_arrays(got, expected, "one_hot(labels, 10)")
+    if not ok:
+        return report(False, msg)
+    got7, err = call_safely(fn, np.array([6, 2]), 7)
+    if err:
+        return report(False, f"one_hot with 7 classes {err}")
+    if got7 is None or np.asarray(got7).shape != (2, 7):
+        return report(False, "one_hot ignores n_classes: with 7 classes each row must have 7 columns.")
+    return report(True, "one_hot puts a single 1 in column k of each row and respects n_classes.")
+
+
+def accuracy(fn) -> bool:
+    """fn(scores (n, n_classes), labels (n,)) -> fraction of rows whose top score is the label."""
+    scores = np.array([[0.1, 0.7, 0.2],
+                       [0.8, 0.1, 0.1],
+                       [0.3, 0.3, 0.4],
+                       [0.2, 0.5, 0.3]])
+    labels = np.array([1, 0, 0, 2])                      # rows 0 and 1 right -> 0.5
+    value, err = call_for_number(fn, scores.copy(), labels.copy(), name="accuracy")
+    if err:
+        return report(False, err)
+    if np.isclose(value, 2):
+        return report(False, "accuracy returned the number of correct rows; divide by how many rows there are.")
+    if np.isclose(value, 50):
+        return report(False, "accuracy returned a percentage; the course uses a fraction between 0 and 1.")
+    wrong_axis = float(np.mean(np.argmax(scores, axis=0) == labels[: scores.shape[1]]))
+    if not np.isclose(value, 0.5) and np.isclose(value, wrong_axis):
+        return report(False, "accuracy takes the argmax over the wrong axis: each ROW is one example, "
+                             "so look for the largest score along axis 1.")
+    if not np.isclose(value, 0.5):
+        return report(False, "accuracy gives the wrong fraction on a 4-example case: compare the position "
+                             "of each row's largest score with that row's label.")
+    rng = np.random.default_rng(3)
+    big_scores, big_labels = rng.normal(size=(200, 10)), rng.integers(0, 10, 200)
+    expected = float(np.mean(big_scores.argmax(axis=1) == big_labels))
+    value, err = call_for_number(fn, big_scores, big_labels, name="accuracy")
+    if err or not np.isclose(value, expected):
+        return report(False, err or "accuracy is right on the small case but wrong on 200 examples with 10 classes: "
+                                    "does your code assume 3 classes or 4 rows?")
+    return report(True, "accuracy compares each row's top-scoring class with its label and returns a fraction.")

@@ -41,6 +41,7 @@ class CachedRun:
     trained_at: str
     key: str = ""
     path: Path | None = field(default=None, repr=False)
+    scores: dict = field(default_factory=dict)
 
 
 def cache_dir() -> Path:
@@ -56,10 +57,14 @@ def cache_dir() -> Path:
     return root / "model-cache"
 
 
+def _as_tuple(data) -> tuple:
+    return tuple(data) if isinstance(data, (tuple, list)) else (data,)
+
+
 def fingerprint_data(data) -> str:
     """sha256 over the shapes, dtypes and bytes of the given arrays."""
     digest = hashlib.sha256()
-    for arr in data if isinstance(data, (tuple, list)) else (data,):
+    for arr in _as_tuple(data):
         arr = np.ascontiguousarray(arr)
         digest.update(f"{arr.shape}{arr.dtype}".encode())
         digest.update(arr.tobytes())
@@ -148,19 +153,25 @@ def _try_load(model, weights: Path, meta_path: Path):
 
 
 def fit_or_load(name: str, build, fit, config: dict, data, live=None, force: bool | None = None,
-                verbose: bool = True) -> CachedRun:
+                verbose: bool = True, evaluate=None, eval_data=None) -> CachedRun:
     """Train with ``fit(build())`` or load the same run from the cache.
 
     ``build()`` returns a compiled Keras model; ``fit(model)`` trains it and
     returns its history dict; ``config`` lists every hyperparameter (seed
     included); ``data`` is the training arrays (a tuple). ``live`` (a
     :class:`~course_utils.live.LivePlot`) replays a loaded run's history.
+    ``evaluate(model)`` (optional) returns a dict of numbers, e.g. test
+    accuracy, computed after training on ``eval_data`` (the arrays it reads,
+    part of the key) and saved with the weights, so a re-run skips it too.
     """
     model = build()
     use_cache = not fast_mode()
     if force is None:
         force = os.environ.get("COURSE_RETRAIN", "").strip().lower() in {"1", "true", "yes"}
-    key = cache_key(name, model, config, data) if use_cache else ""
+    if evaluate is not None and eval_data is None:
+        raise ValueError("fit_or_load: pass eval_data (the arrays evaluate reads) so that they are part of the key")
+    keyed = data if eval_data is None else (*_as_tuple(data), "eval", *_as_tuple(eval_data))
+    key = cache_key(name, model, config, keyed) if use_cache else ""
     folder = cache_dir()
     weights = folder / f"{name}-{key[:16]}.weights.h5"
     meta_path = folder / f"{name}-{key[:16]}.json"
@@ -171,6 +182,8 @@ def fit_or_load(name: str, build, fit, config: dict, data, live=None, force: boo
         except Exception as exc:  # corrupt entries are reported and retrained, never used
             print(f"Cache: {exc}; retraining {name}.")
             meta = None
+        if meta is not None and evaluate is not None and "scores" not in meta:
+            meta = None  # saved without the scores asked for now: train again rather than guess
         if meta is not None:
             history = meta["history"]
             if verbose:
@@ -179,7 +192,7 @@ def fit_or_load(name: str, build, fit, config: dict, data, live=None, force: boo
             if live is not None:
                 live.replay(history, label=f"{name} (cached)")
             return CachedRun(model, history, True, meta["seconds"], meta["device"], meta["trained_at"],
-                             key, weights)
+                             key, weights, meta.get("scores", {}))
 
     started = time.perf_counter()
     history = fit(model)
@@ -187,14 +200,15 @@ def fit_or_load(name: str, build, fit, config: dict, data, live=None, force: boo
     seconds = time.perf_counter() - started
     device = _device()
     trained_at = _dt.datetime.now().isoformat(timespec="seconds")
-    run = CachedRun(model, history, False, seconds, device, trained_at, key, None)
+    scores = {k: float(v) for k, v in evaluate(model).items()} if evaluate is not None else {}
+    run = CachedRun(model, history, False, seconds, device, trained_at, key, None, scores)
     if use_cache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / f"{name}-{key[:16]}.tmp.weights.h5"
             model.save_weights(tmp)
             meta = {"name": name, "config": config, "history": history, "seconds": seconds,
-                    "device": device, "trained_at": trained_at, "weights_sha256": _file_sha256(tmp)}
+                    "device": device, "trained_at": trained_at, "scores": scores, "weights_sha256": _file_sha256(tmp)}
             tmp.replace(weights)
             tmp_meta = meta_path.with_suffix(".json.tmp")
             tmp_meta.write_text(json.dumps(meta, default=str))

@@ -183,3 +183,27 @@ def test_key_is_stable_for_loss_objects():
     a = cache.cache_key("k", compiled(0.1), {}, (X,))
     assert a == cache.cache_key("k", compiled(0.1), {}, (X,))
     assert a != cache.cache_key("k", compiled(0.2), {}, (X,))
+
+
+def test_scores_are_saved_and_keyed_on_the_evaluation_data(cache_home):
+    calls, evals = [], []
+
+    def run(x_eval):
+        def make():
+            m = build(0.0)
+            m.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
+            return m
+
+        def evaluate(model):
+            evals.append(1)
+            return {"accuracy": model.evaluate(x_eval, Y[: len(x_eval)], verbose=0)[1]}
+
+        return cache.fit_or_load("scored", make, lambda m: calls.append(1) or m.fit(X, Y, epochs=1, verbose=0),
+                                 {"seed": 0}, (X, Y), evaluate=evaluate, eval_data=(x_eval, Y[: len(x_eval)]))
+
+    first, second = run(X), run(X)
+    assert second.loaded and second.scores == first.scores and 0 <= first.scores["accuracy"] <= 1
+    assert calls == [1] and evals == [1]              # the re-run neither trains nor evaluates
+    assert not run(X[:-1]).loaded                     # other evaluation data: another key
+    with pytest.raises(ValueError, match="eval_data"):
+        cache.fit_or_load("x", lambda: build(0.0), lambda m: {}, {}, (X, Y), evaluate=lambda m: {})

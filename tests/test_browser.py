@@ -111,3 +111,74 @@ def test_widgets_respond_in_jupyterlab(lab):
             raise
         finally:
             browser.close()
+
+
+def _open_rise_deck(page, base, token, notebook):
+    """Open ``notebook`` as a jupyterlab-rise slideshow; return the slide count."""
+    page.goto(f"{base}/rise/{notebook}?token={token}", timeout=60_000)
+    page.wait_for_selector(".reveal .slides section", timeout=60_000)
+    page.wait_for_selector(".jp-CodeCell", timeout=60_000)
+    return page.locator(".reveal .slides section").count()
+
+
+def _current_slide_text(page):
+    return page.evaluate("() => { const s = [...document.querySelectorAll('.reveal .slides section.present')];"
+                         " return s.length ? s[s.length - 1].textContent : ''; }")
+
+
+def _run_cell_on_slide(page, cell):
+    cell.click()                      # puts the cursor in the cell, as an instructor would
+    page.keyboard.press("Shift+Enter")
+    cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
+
+
+def _with_browser(body):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            body(page)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser_rise_failure.png"), full_page=False)
+            raise
+        finally:
+            browser.close()
+
+
+def test_notebook_presents_as_rise_deck(lab):
+    base, token = lab
+
+    def body(page):
+        slides = _open_rise_deck(page, base, token, "notebooks/00_setup.ipynb")
+        assert slides >= 8, f"expected the notebook's slide metadata to give a deck, got {slides} slides"
+        assert "00 · Setup check" in _current_slide_text(page)
+        first_cell = page.locator(".jp-CodeCell").first
+        _run_cell_on_slide(page, first_cell)   # code runs live inside the slides
+        assert "fast mode" in first_cell.locator(".jp-OutputArea").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "browser_rise_deck.png"), full_page=False)
+
+    _with_browser(body)
+
+
+@pytest.mark.xfail(strict=True, reason="jupyterlab-rise 0.43.1 cannot load the ipywidgets 8 widget manager "
+                   "(upstream jupyterlab-contrib/rise#119): widgets show as text in slides. If this passes, "
+                   "the bug is fixed upstream: update the README's 'For instructors' section.")
+def test_widgets_render_in_rise_slides(lab):
+    base, token = lab
+
+    def body(page):
+        _open_rise_deck(page, base, token, "notebooks/00_setup.ipynb")
+        for _ in range(30):
+            if "try me" in _current_slide_text(page):
+                break
+            page.locator(".navigate-right").first.click()
+            page.wait_for_timeout(300)
+        cell = page.locator(".jp-CodeCell", has_text="try me").first
+        _run_cell_on_slide(page, cell)
+        page.wait_for_timeout(2000)
+        assert cell.locator(".widget-hslider").count() == 1, cell.locator(".jp-OutputArea").inner_text()
+
+    _with_browser(body)

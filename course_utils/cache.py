@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import fast_mode
-from .data import data_dir
+from .data import data_dir, is_writable
 
 __all__ = ["CachedRun", "fit_or_load", "cache_dir", "cache_key", "fingerprint_data"]
 
@@ -51,7 +51,7 @@ def cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     root = data_dir()
-    if root.exists() and not os.access(root, os.W_OK):
+    if not is_writable(root):
         # a shared read-only data dir (a class server, CI): cache in the repo's own data/
         return Path(__file__).resolve().parent.parent / "data" / "model-cache"
     return root / "model-cache"

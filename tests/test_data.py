@@ -92,6 +92,27 @@ def test_download_verifies_checksum(data_home, monkeypatch, tmp_path):
     assert not list((data_home / "tinyshakespeare").glob("*.part"))
 
 
+def test_read_only_data_dir_is_never_written(data_home, monkeypatch, tmp_path):
+    """A shared data cache marked read-only stays untouched, even for root."""
+    from course_utils import cache
+
+    monkeypatch.delenv("COURSE_OFFLINE")
+    monkeypatch.delenv("COURSE_CACHE_DIR", raising=False)
+    source = tmp_path / "remote.txt"
+    source.write_bytes(b"x")
+    monkeypatch.setattr(data, "SHAKESPEARE_URL", source.as_uri())
+    data_home.chmod(0o555)
+    try:
+        assert not data.is_writable(data_home / "tinyshakespeare")
+        text = data.load_shakespeare()
+        assert not text.is_shakespeare and "read-only" in text.source
+        assert not (data_home / "tinyshakespeare").exists()
+        assert not cache.cache_dir().is_relative_to(data_home)   # models are cached in the repo instead
+    finally:
+        data_home.chmod(0o755)
+    assert data.is_writable(data_home / "new" / "folder")
+
+
 def test_offline_text_is_real_and_announced(data_home, capsys):
     text = data.load_shakespeare()
     assert "OFFLINE FALLBACK" in capsys.readouterr().out

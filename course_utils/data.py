@@ -81,13 +81,18 @@ def _verified(path: Path, sha256: str) -> Path:
     return path
 
 
+def _nearest_existing(folder: Path) -> Path:
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
 def is_writable(folder: Path) -> bool:
     """True when the course may write into ``folder`` (or, if it does not exist
     yet, into its nearest existing parent). A folder marked read-only counts as
     read-only even for root, so a shared data cache is never written to."""
-    folder = Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    folder = _nearest_existing(folder)
     return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & stat.S_IWUSR)
 
 
@@ -97,7 +102,7 @@ def _download(url: str, dest: Path, sha256: str) -> str | None:
     if os.environ.get("COURSE_OFFLINE", "").strip().lower() in {"1", "true", "yes"}:
         return "COURSE_OFFLINE is set"
     if not is_writable(dest.parent):
-        return f"{dest.parent} is read-only"
+        return f"{_nearest_existing(dest.parent)} is read-only"
     partial = dest.with_name(dest.name + ".part")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)

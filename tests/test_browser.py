@@ -63,54 +63,63 @@ def lab(tmp_path_factory):
     proc.wait(timeout=30)
 
 
-def test_widgets_respond_in_jupyterlab(lab):
+def _with_browser(body, viewport=(1280, 800), failure_shot="browser_failure.png"):
+    """Run ``body(page)`` in headless Chromium; save a screenshot if it fails."""
     from playwright.sync_api import sync_playwright
 
-    base, token = lab
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
         try:
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=60_000)
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            train = page.locator(".widget-button", has_text="Train").last
-            train.wait_for(state="visible", timeout=300_000)
-            # wait until every cell has run (no cell still shows [*])
-            page.wait_for_function("() => ![...document.querySelectorAll('.jp-InputPrompt')]"
-                                   ".some(e => e.textContent.includes('*'))", timeout=300_000)
-            panel = train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
-            slider = panel.locator(".widget-hslider", has_text="learning rate").first
-            readout = slider.locator(".widget-readout")
-            before = readout.inner_text()
-            slider.locator(".noUi-handle").first.click()
-            for _ in range(5):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(500)
-            after = readout.inner_text()
-            assert after != before, f"the learning-rate slider did not move ({before} -> {after})"
-            train.scroll_into_view_if_needed()
-            images = panel.locator(".jp-OutputArea-output img")
-            count_before = images.count()
-            src_before = images.first.get_attribute("src") if count_before else None
-            train.click()
-            page.wait_for_function(
-                "([el, src]) => { const img = el.querySelector('.jp-OutputArea-output img');"
-                " return img && img.getAttribute('src') !== src; }",
-                arg=[panel.element_handle(), src_before], timeout=60_000)
-            page.wait_for_timeout(1500)
-            panel.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "browser_tuning_panel.png"), full_page=False)
-            status = panel.locator(".widget-html").first.inner_text()
-            assert "lr=" in status, f"panel status does not show the run: {status!r}"
+            body(page)
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / "browser_failure.png"), full_page=False)
+            page.screenshot(path=str(ARTIFACTS / failure_shot), full_page=False)
             raise
         finally:
             browser.close()
+
+
+def test_widgets_respond_in_jupyterlab(lab):
+    base, token = lab
+
+    def body(page):
+        page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        train = page.locator(".widget-button", has_text="Train").last
+        train.wait_for(state="visible", timeout=300_000)
+        # wait until every cell has run (no cell still shows [*])
+        page.wait_for_function("() => ![...document.querySelectorAll('.jp-InputPrompt')]"
+                               ".some(e => e.textContent.includes('*'))", timeout=300_000)
+        panel = train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
+        slider = panel.locator(".widget-hslider", has_text="learning rate").first
+        readout = slider.locator(".widget-readout")
+        before = readout.inner_text()
+        slider.locator(".noUi-handle").first.click()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(500)
+        after = readout.inner_text()
+        assert after != before, f"the learning-rate slider did not move ({before} -> {after})"
+        train.scroll_into_view_if_needed()
+        images = panel.locator(".jp-OutputArea-output img")
+        count_before = images.count()
+        src_before = images.first.get_attribute("src") if count_before else None
+        train.click()
+        page.wait_for_function(
+            "([el, src]) => { const img = el.querySelector('.jp-OutputArea-output img');"
+            " return img && img.getAttribute('src') !== src; }",
+            arg=[panel.element_handle(), src_before], timeout=60_000)
+        page.wait_for_timeout(1500)
+        panel.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "browser_tuning_panel.png"), full_page=False)
+        status = panel.locator(".widget-html").first.inner_text()
+        assert "lr=" in status, f"panel status does not show the run: {status!r}"
+
+    _with_browser(body, viewport=(1400, 1000), failure_shot="browser_failure.png")
 
 
 def _open_rise_deck(page, base, token, notebook):
@@ -132,22 +141,6 @@ def _run_cell_on_slide(page, cell):
     cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
 
 
-def _with_browser(body):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        try:
-            body(page)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "browser_rise_failure.png"), full_page=False)
-            raise
-        finally:
-            browser.close()
-
-
 def test_notebook_presents_as_rise_deck(lab):
     base, token = lab
 
@@ -160,7 +153,7 @@ def test_notebook_presents_as_rise_deck(lab):
         assert "fast mode" in first_cell.locator(".jp-OutputArea").inner_text()
         page.screenshot(path=str(ARTIFACTS / "browser_rise_deck.png"), full_page=False)
 
-    _with_browser(body)
+    _with_browser(body, failure_shot="browser_rise_failure.png")
 
 
 @pytest.mark.xfail(strict=True, reason="jupyterlab-rise 0.43.1 cannot load the ipywidgets 8 widget manager "
@@ -181,4 +174,4 @@ def test_widgets_render_in_rise_slides(lab):
         page.wait_for_timeout(2000)
         assert cell.locator(".widget-hslider").count() == 1, cell.locator(".jp-OutputArea").inner_text()
 
-    _with_browser(body)
+    _with_browser(body, failure_shot="browser_rise_widgets.png")

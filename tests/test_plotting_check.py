@@ -105,3 +105,9 @@ def test_nb00_checks_name_the_mistake(monkeypatch, capsys):
     assert "number of correct" in verdict(nb00.accuracy, lambda s, y: np.sum(s.argmax(1) == y))[1]
     assert "percentage" in verdict(nb00.accuracy, lambda s, y: 100 * np.mean(s.argmax(1) == y))[1]
     assert "not done yet" in verdict(nb00.accuracy, lambda s, y: None)[1]
+
+
+def test_call_for_result():
+    assert check.call_for_result(lambda a: [a], 3, name="f") == ([3], None)
+    assert "f returned None" in check.call_for_result(lambda: None, name="f")[1]
+    assert "f: it raised ZeroDivisionError" in check.call_for_result(lambda: 1 / 0, name="f")[1]

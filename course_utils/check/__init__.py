@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-__all__ = ["report", "compare_arrays", "call_safely", "call_for_number", "strict_mode"]
+__all__ = ["report", "compare_arrays", "call_safely", "call_for_result", "call_for_number", "strict_mode"]
 
 
 def strict_mode() -> bool:
@@ -38,15 +38,23 @@ def call_safely(fn, *args, **kwargs):
         return None, f"it raised {type(exc).__name__}: {exc}"
 
 
-def call_for_number(fn, *args, name: str = "your function", whole: bool = False):
-    """Call a student's function that should return a number. Returns
-    ``(value, None)``, or ``(None, message)`` when it raised, returned None
-    (not done yet) or returned something that is not a number."""
+def call_for_result(fn, *args, name: str = "your function"):
+    """Call a student's function. Returns ``(value, None)``, or ``(None,
+    message)`` when it raised or returned None (not done yet)."""
     got, err = call_safely(fn, *args)
     if err:
         return None, f"{name}: {err}"
     if got is None:
         return None, f"{name} returned None: the exercise is not done yet (did you forget `return`?)."
+    return got, None
+
+
+def call_for_number(fn, *args, name: str = "your function", whole: bool = False):
+    """Like :func:`call_for_result`, and also ``(None, message)`` when the
+    result is not a number."""
+    got, err = call_for_result(fn, *args, name=name)
+    if err:
+        return None, err
     try:
         return (int(got) if whole else float(got)), None
     except (TypeError, ValueError):

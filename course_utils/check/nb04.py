@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from . import call_safely, compare_arrays, report
+from . import call_for_result, call_safely, compare_arrays, report
 
 __all__ = ["output_size", "sobel_y", "max_pool"]
 
@@ -70,11 +70,9 @@ _GY = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=float)
 
 def sobel_y(fn) -> bool:
     """Check ``fn()`` -> the lecture's 3x3 Sobel kernel Gy (horizontal edges)."""
-    got, err = call_safely(fn)
+    got, err = call_for_result(fn, name="sobel_y()")
     if err:
-        return report(False, f"sobel_y(): {err}")
-    if got is None:
-        return report(False, "sobel_y returned None: the exercise is not done yet (did you forget `return`?).")
+        return report(False, err)
     arr = np.asarray(got, dtype=float)
     if arr.shape == (3, 3):
         if np.allclose(arr, _GX):

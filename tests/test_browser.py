@@ -37,12 +37,15 @@ def _free_port() -> int:
 def lab(tmp_path_factory):
     port, token = _free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("jupyter")
+    # JupyterLab autosaves what it runs: serve a copy, so the repository's notebooks keep no outputs
+    served = home / "course"
+    shutil.copytree(ROOT / "notebooks", served / "notebooks")
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "rt"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"), "COURSE_FAST": "1"}
     log = open(home / "lab.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                              "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-                             f"--ServerApp.root_dir={ROOT}"] + (["--allow-root"] if os.geteuid() == 0 else []),
+                             f"--ServerApp.root_dir={served}"] + (["--allow-root"] if os.geteuid() == 0 else []),
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

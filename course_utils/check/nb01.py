@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, compare_arrays, report
+from . import call_for_result, compare_arrays, report
 
 __all__ = ["perceptron_update", "boundary_x2", "delta_rule_step"]
 
@@ -26,13 +26,11 @@ def perceptron_update(fn) -> bool:
         cases.append((w, x, target, predicted, 0.5))
     for w, x, target, predicted, lr in cases:
         w_before = w.copy()
-        got, err = call_safely(fn, w.copy(), x.copy(), target, predicted, lr)
+        got, err = call_for_result(fn, w.copy(), x.copy(), target, predicted, lr, name="perceptron_update")
         if err:
-            return report(False, f"perceptron_update {err}")
+            return report(False, err)
         expected = _ref_update(w_before, x, target, predicted, lr)
         case = f"(target={target}, predicted={predicted})"
-        if got is None:
-            return report(False, "perceptron_update returned None: not done yet (did you forget `return`?).")
         got = np.asarray(got, dtype=float)
         if got.shape != expected.shape:
             return report(False, f"perceptron_update {case} returned shape {got.shape}; it should return a new weight vector of shape {expected.shape}.")
@@ -57,12 +55,10 @@ def boundary_x2(fn) -> bool:
     """fn(w, x1) -> x2 on the line w0 + w1*x1 + w2*x2 = 0."""
     w = np.array([-1.5, 1.0, 2.0])
     x1 = np.linspace(-1, 2, 7)
-    got, err = call_safely(fn, w, x1)
+    got, err = call_for_result(fn, w, x1, name="boundary_x2")
     if err:
-        return report(False, f"boundary_x2 {err}")
+        return report(False, err)
     expected = -(w[0] + w[1] * x1) / w[2]
-    if got is None:
-        return report(False, "boundary_x2 returned None: not done yet (did you forget `return`?).")
     got_arr = np.asarray(got, dtype=float)
     if got_arr.shape == expected.shape and np.allclose(got_arr, (w[0] + w[1] * x1) / w[2]):
         return report(False, "sign error: your line has the right slope magnitude but is mirrored; solve w0 + w1*x1 + w2*x2 = 0 for x2 again.")
@@ -92,13 +88,11 @@ def delta_rule_step(fn) -> bool:
     t = np.array([0, 1, 1, 0, 1, 0], dtype=float)
     w = rng.normal(size=3)
     lr = 0.3
-    got, err = call_safely(fn, w.copy(), X.copy(), t.copy(), lr)
+    got, err = call_for_result(fn, w.copy(), X.copy(), t.copy(), lr, name="delta_rule_step")
     if err:
-        return report(False, f"delta_rule_step {err}")
+        return report(False, err)
     o = _sigmoid(X @ w)
     expected = lr * X.T @ ((t - o) * o * (1 - o))
-    if got is None:
-        return report(False, "delta_rule_step returned None: not done yet (did you forget `return`?).")
     got_arr = np.asarray(got, dtype=float)
     variants = {
         "the derivative f'(e) = o(1 - o) is missing: that is the perceptron-style update, not the gradient of E.": lr * X.T @ (t - o),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_safely, compare_arrays, report
+from . import call_for_result, compare_arrays, report
 
 __all__ = ["threshold_unit", "lift", "mlp_forward"]
 
@@ -15,13 +15,11 @@ def threshold_unit(fn) -> bool:
     """fn(X, w1, w2, theta) -> 0/1 outputs, 1 where w1*x1 + w2*x2 > theta."""
     cases = [(1.0, 1.0, 1.5), (1.0, 1.0, 0.5), (-1.0, 2.0, 0.0), (0.5, 0.5, 0.5), (2.0, -1.0, -0.5)]
     for w1, w2, theta in cases:
-        got, err = call_safely(fn, _X.copy(), w1, w2, theta)
+        got, err = call_for_result(fn, _X.copy(), w1, w2, theta, name="threshold_unit")
         if err:
-            return report(False, f"threshold_unit {err}")
+            return report(False, err)
         expected = (_X @ np.array([w1, w2]) > theta).astype(int)
         label = f"(w1={w1}, w2={w2}, theta={theta})"
-        if got is None:
-            return report(False, "threshold_unit returned None: not done yet (did you forget `return`?).")
         got_arr = np.asarray(got)
         if got_arr.shape != expected.shape:
             return report(False, f"threshold_unit{label} returned shape {got_arr.shape}; it should give one output per row of X, shape {expected.shape}.")
@@ -51,11 +49,9 @@ def _separable(F, y):
 
 def lift(fn) -> bool:
     """fn(X) -> features (4, k) in which XOR is linearly separable."""
-    got, err = call_safely(fn, _X.copy())
+    got, err = call_for_result(fn, _X.copy(), name="lift")
     if err:
-        return report(False, f"lift {err}")
-    if got is None:
-        return report(False, "lift returned None: not done yet (did you forget `return`?).")
+        return report(False, err)
     try:
         F = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -85,11 +81,9 @@ def mlp_forward(fn) -> bool:
     """fn(X, W1, b1, W2, b2) -> (h, o) for a 2-H-1 sigmoid network."""
     rng = np.random.default_rng(3)
     W1, b1, W2, b2 = rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=3), float(rng.normal())
-    got, err = call_safely(fn, _X.copy(), W1.copy(), b1.copy(), W2.copy(), b2)
+    got, err = call_for_result(fn, _X.copy(), W1.copy(), b1.copy(), W2.copy(), b2, name="mlp_forward")
     if err:
-        return report(False, f"mlp_forward {err}")
-    if got is None:
-        return report(False, "mlp_forward returned None: not done yet (did you forget `return`?).")
+        return report(False, err)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return report(False, "mlp_forward should return a pair (h, o): the hidden activations and the outputs.")
     h, o = got

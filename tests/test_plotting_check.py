@@ -56,7 +56,7 @@ def test_compare_arrays_explains_mistakes():
 def test_report_and_strict_mode(monkeypatch, capsys):
     monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
     assert check.report(False, "nope") is False
-    assert "❌ nope" in capsys.readouterr().out
+    assert "❌ FAIL: nope" in capsys.readouterr().out
     monkeypatch.setenv("COURSE_CHECK_STRICT", "1")
     with pytest.raises(AssertionError):
         check.report(False, "nope")
@@ -111,3 +111,21 @@ def test_call_for_result():
     assert check.call_for_result(lambda a: [a], 3, name="f") == ([3], None)
     assert "f returned None" in check.call_for_result(lambda: None, name="f")[1]
     assert "f: it raised ZeroDivisionError" in check.call_for_result(lambda: 1 / 0, name="f")[1]
+
+
+def test_claim_passes_warns_or_raises(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
+    assert check.claim(True, "it holds")
+    assert "PASS: it holds" in capsys.readouterr().out
+    assert not check.claim(False, "it holds", "the run was too short")
+    out = capsys.readouterr().out
+    assert "NOT SHOWN" in out and "the run was too short" in out
+    monkeypatch.setenv("COURSE_CHECK_STRICT", "1")
+    with pytest.raises(check.ClaimFailed, match="the run was too short"):
+        check.claim(False, "it holds", "the run was too short")
+
+
+def test_solved_gate(capsys):
+    assert check.solved(True, "Your turn 1")
+    assert not check.solved(False, "Your turn 2")
+    assert "skipped until Your turn 2 is solved" in capsys.readouterr().out

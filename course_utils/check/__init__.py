@@ -1,30 +1,73 @@
-"""Generic machinery for the "your turn" self-checks.
+"""Generic machinery for the "your turn" self-checks, and for claims about results.
 
 Each notebook's own checks live in ``course_utils.check.nbXX``; they call the
 student's code on test cases, compare with a hidden reference and explain what
 is wrong without revealing the answer. Every check returns a bool.
+
+``claim`` states what a notebook's own experiment shows (PASS in CI, a warning
+with the explanation in a student's run); ``solved`` gates the cells that use
+an exercise's answer, so that a student edition with unsolved exercises still
+runs to the end.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-__all__ = ["report", "compare_arrays", "call_safely", "call_for_result", "call_for_number", "strict_mode"]
+__all__ = ["report", "claim", "solved", "compare_arrays", "call_safely", "call_for_result",
+           "call_for_number", "strict_mode", "ClaimFailed"]
 
 
 def strict_mode() -> bool:
-    """True when COURSE_CHECK_STRICT is set (CI): a failed check raises."""
-    return os.environ.get("COURSE_CHECK_STRICT", "").strip().lower() in {"1", "true", "yes"}
+    """True when COURSE_CHECK_STRICT is set (CI): a failed check or claim raises."""
+    from .. import env_flag
+
+    return env_flag("COURSE_CHECK_STRICT")
 
 
 def report(ok: bool, message: str) -> bool:
-    """Print a one-line verdict and return ``ok``. In strict mode a failure
-    raises AssertionError so CI proves the shipped solutions pass."""
-    print(("✅ " if ok else "❌ ") + message)
+    """Print a one-line verdict (PASS/FAIL in words, so it reads without an
+    emoji font) and return ``ok``. In strict mode a failure raises
+    AssertionError so CI proves the shipped solutions pass."""
+    print(("✅ PASS: " if ok else "❌ FAIL: ") + message)
     if not ok and strict_mode():
         raise AssertionError(message)
-    return ok
+    return bool(ok)
+
+
+class ClaimFailed(AssertionError):
+    """A notebook's claim about its own result did not hold (raised in CI)."""
+
+
+def claim(condition, statement: str, otherwise: str = "") -> bool:
+    """State a result the notebook just computed, as a sentence.
+
+    ``statement`` says what should hold ("ReLU trains faster than sigmoid
+    here"); ``otherwise`` says what it means if it does not. Prints
+    ``PASS: statement``. When it fails: in CI (strict mode) raises
+    :class:`ClaimFailed` so a changed result cannot leave a false sentence; in
+    a student's run prints ``NOT SHOWN: statement`` with the explanation and
+    carries on. Returns the truth value."""
+    ok = bool(condition)
+    if ok:
+        print(f"PASS: {statement}")
+        return True
+    message = f"NOT SHOWN in this run: {statement}" + (f" ({otherwise})" if otherwise else "")
+    if strict_mode():
+        raise ClaimFailed(message)
+    print(f"⚠️ {message}")
+    return False
+
+
+def solved(ok, exercise: str) -> bool:
+    """Gate for a cell that uses an exercise's answer: ``if solved(ok, "Your turn 2"):``.
+    ``ok`` is what the exercise's check returned. Returns True when it
+    passed; otherwise prints one line ("skipped until Your turn 2 is
+    solved") and returns False, so Run All reaches the end of a student
+    edition with unsolved exercises."""
+    if ok:
+        return True
+    print(f"⏭ skipped until {exercise} is solved (run its check cell above once it passes).")
+    return False
 
 
 def call_safely(fn, *args, **kwargs):

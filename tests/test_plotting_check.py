@@ -79,34 +79,6 @@ def test_call_for_number():
     assert "ZeroDivisionError" in check.call_for_number(lambda: 1 / 0, name="f")[1]
 
 
-def test_nb00_checks_name_the_mistake(monkeypatch, capsys):
-    from course_utils.check import nb00
-
-    monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
-
-    def verdict(check_fn, fn):
-        ok = check_fn(fn)
-        return ok, capsys.readouterr().out
-
-    assert verdict(nb00.scale_pixels, lambda x: x.astype(np.float32) / 255)[0]
-    assert "integers" in verdict(nb00.scale_pixels, lambda x: x // 255)[1]
-    assert "float32" in verdict(nb00.scale_pixels, lambda x: x / 255.0)[1]
-    assert "maximum" in verdict(nb00.scale_pixels, lambda x: (x / x.max()).astype(np.float32))[1]
-
-    def one_hot_right(labels, n):
-        return np.eye(n)[labels]
-
-    assert verdict(nb00.one_hot, one_hot_right)[0]
-    assert "off-by-one" in verdict(nb00.one_hot, lambda labels, n: np.eye(n)[labels - 1])[1]
-    assert "transposed" in verdict(nb00.one_hot, lambda labels, n: np.eye(n)[labels].T)[1]
-    assert "n_classes" in verdict(nb00.one_hot, lambda labels, n: np.eye(10)[labels])[1]
-
-    assert verdict(nb00.accuracy, lambda s, y: np.mean(s.argmax(1) == y))[0]
-    assert "number of correct" in verdict(nb00.accuracy, lambda s, y: np.sum(s.argmax(1) == y))[1]
-    assert "percentage" in verdict(nb00.accuracy, lambda s, y: 100 * np.mean(s.argmax(1) == y))[1]
-    assert "not done yet" in verdict(nb00.accuracy, lambda s, y: None)[1]
-
-
 def test_call_for_result():
     assert check.call_for_result(lambda a: [a], 3, name="f") == ([3], None)
     assert "f returned None" in check.call_for_result(lambda: None, name="f")[1]

@@ -98,10 +98,14 @@ def call_for_number(fn, *args, name: str = "your function", whole: bool = False)
     got, err = call_for_result(fn, *args, name=name)
     if err:
         return None, err
+    kind = "a whole number" if whole else "a number"
     try:
         return (int(got) if whole else float(got)), None
+    except OverflowError:   # int(inf)
+        return None, f"{name} returned {got}, not {kind}."
     except (TypeError, ValueError):
-        kind = "a whole number" if whole else "a number"
+        if whole and isinstance(got, (float, np.floating)) and np.isnan(got):
+            return None, f"{name} returned NaN, not {kind}."
         return None, f"{name} should return {kind}, got {type(got).__name__}."
 
 

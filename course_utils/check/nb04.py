@@ -11,7 +11,7 @@ import numpy as np
 
 from . import call_for_result, compare_arrays, report
 
-__all__ = ["output_size", "sobel_y", "max_pool"]
+__all__ = ["output_size", "conv2d", "sobel_y", "max_pool"]
 
 
 # ---------------------------------------------------------------- output size
@@ -22,6 +22,7 @@ def _ref_output_size(n, k, p=0, s=1):
 _SIZE_CASES = [  # (n, k, p, s)
     (28, 5, 0, 1), (28, 5, 2, 1), (28, 5, 0, 2), (32, 5, 2, 1),
     (7, 3, 1, 2), (10, 3, 0, 3), (9, 3, 0, 1), (224, 7, 3, 2),
+    (5, 5, 0, 1), (6, 2, 0, 4), (1, 1, 0, 1), (13, 4, 3, 5),     # kernel as big as the input, even kernels, big strides
 ]
 
 
@@ -59,6 +60,92 @@ def output_size(fn) -> bool:
         return report(False, f"wrong for {case} (got {got_i}). Write the number of positions the kernel's first "
                              "pixel can take, then divide by the stride.")
     return report(True, f"output_size is right on all {len(_SIZE_CASES)} cases (valid, same padding, strides).")
+
+
+# ---------------------------------------------------------------- conv2d
+def _ref_conv2d(image, kernel, stride=1, padding=0, flip=False, pad_mode="zeros", one_side=False):
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    if flip:
+        kernel = kernel[::-1, ::-1]
+    if one_side:
+        image = np.pad(image, ((0, padding), (0, padding)))
+    elif padding:
+        image = np.pad(image, padding, mode="edge" if pad_mode == "edge" else "constant")
+    kh, kw = kernel.shape
+    oh, ow = (image.shape[0] - kh) // stride + 1, (image.shape[1] - kw) // stride + 1
+    out = np.zeros((max(oh, 0), max(ow, 0)))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i * stride:i * stride + kh, j * stride:j * stride + kw] * kernel)
+    return out
+
+
+_CONV_CASES = [  # (image shape, kernel shape, stride, padding): what the exercise text does not show
+    ((5, 5), (3, 3), 1, 0),
+    ((7, 9), (2, 3), 1, 0),        # non-square image, even and non-square kernel
+    ((8, 7), (3, 3), 2, 1),
+    ((10, 11), (4, 4), 3, 2),
+    ((6, 6), (1, 1), 2, 0),
+    ((9, 8), (5, 3), 1, 2),
+]
+
+
+def conv2d(fn) -> bool:
+    """Check ``fn(image, kernel, stride=1, padding=0)`` -> correlation with zero padding and stride."""
+    rng = np.random.default_rng(6)
+    for (H, W), (kh, kw), s, p in _CONV_CASES:
+        image = rng.integers(-4, 5, size=(H, W)).astype(np.int64)      # integers: exposes an integer output array
+        kernel = rng.normal(size=(kh, kw)).round(2)
+        before = image.copy(), kernel.copy()
+        case = f"a {H}x{W} image, a {kh}x{kw} kernel, stride {s}, padding {p}"
+        got, err = call_for_result(fn, image, kernel, s, p, name="conv2d")
+        if err:
+            if "index" in err or "broadcast" in err or "shape" in err:
+                err += f" (on {case}: avoid fixed sizes such as a 3x3 kernel or a square image)"
+            return report(False, err)
+        if not (np.array_equal(image, before[0]) and np.array_equal(kernel, before[1])):
+            return report(False, "conv2d changed the image or kernel it was given: work on a padded copy.")
+        try:
+            arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return report(False, f"conv2d should return an array of numbers, got {type(got).__name__}.")
+        want = _ref_conv2d(image, kernel, s, p)
+        if arr.shape != want.shape:
+            no_pad = _ref_conv2d(image, kernel, s, 0).shape
+            stride_1 = _ref_conv2d(image, kernel, 1, p).shape
+            one_side = _ref_conv2d(image, kernel, s, p, one_side=True).shape
+            if p and arr.shape == no_pad:
+                return report(False, f"conv2d on {case}: the padding seems to be ignored (output {arr.shape}, "
+                                     f"expected {want.shape}).")
+            if s > 1 and arr.shape == stride_1:
+                return report(False, f"conv2d on {case}: the stride seems to be ignored: move the kernel by `stride` "
+                                     "pixels, in both directions.")
+            if p and arr.shape == one_side:
+                return report(False, f"conv2d on {case}: padding goes on EVERY side (top and bottom, left and right).")
+            if s > 1 and (arr.shape[0] == want.shape[0]) != (arr.shape[1] == want.shape[1]):
+                return report(False, f"conv2d on {case}: output {arr.shape}, expected {want.shape}: apply the stride "
+                                     "(and the kernel's own height and width) in both directions.")
+            if arr.shape == (want.shape[0] - 1, want.shape[1] - 1) or arr.shape == (want.shape[0] + 1, want.shape[1] + 1):
+                return report(False, f"off-by-one on {case}: output {arr.shape}, expected {want.shape}. The last "
+                                     "position is where the kernel's last row/column touches the padded image's last one.")
+            return report(False, f"conv2d on {case} returned shape {arr.shape}; expected {want.shape} = "
+                                 "(floor((H + 2p - kh) / s) + 1, floor((W + 2p - kw) / s) + 1).")
+        if np.allclose(arr, want):
+            if np.asarray(got).dtype.kind in "iu":
+                return report(False, "conv2d returns integers: the output array must hold floats (np.zeros(...) is float).")
+            continue
+        if np.allclose(arr, np.trunc(want)) or np.allclose(arr, np.round(want)):
+            return report(False, f"conv2d on {case}: the outputs are rounded to whole numbers: the output array "
+                                 "takes the image's integer type; create it as floats (np.zeros).")
+        if np.allclose(arr, _ref_conv2d(image, kernel, s, p, flip=True)):
+            return report(False, "conv2d flips the kernel (true convolution); deep-learning layers compute correlation: "
+                                 "kernel[u, v] multiplies the window's pixel [u, v].")
+        if p and np.allclose(arr, _ref_conv2d(image, kernel, s, p, pad_mode="edge")):
+            return report(False, "conv2d pads with copies of the border pixels; the padding must be zeros.")
+        _, msg = compare_arrays(arr, want, "the output")
+        return report(False, f"conv2d on {case}: {msg}")
+    return report(True, f"conv2d is right on {len(_CONV_CASES)} cases: non-square images, odd and even kernels, "
+                        "strides 1-3 and padding 0-2.")
 
 
 # ---------------------------------------------------------------- Sobel Gy
@@ -132,4 +219,14 @@ def max_pool(fn) -> bool:
                 return report(False, "those are the window minima; take the maximum instead.")
             ok, msg = compare_arrays(arr, want, "the pooled map")
             return report(False, f"on a {x.shape} map: {msg}")
-    return report(True, f"max_pool is right on {len(cases)} maps, odd sizes included.")
+    x = rng.normal(size=(7, 8))
+    got, err = call_for_result(fn, x.copy(), 3, name="max_pool with size=3")
+    if err:
+        return report(False, err)
+    want = _ref_max_pool(x, 3)
+    arr = np.asarray(got, dtype=float)
+    if arr.shape != want.shape or not np.allclose(arr, want):
+        if arr.shape == _ref_max_pool(x, 2).shape:
+            return report(False, "max_pool ignores its size argument: with size=3 the blocks are 3x3 (7x8 -> 3x3).")
+        return report(False, f"max_pool with size=3 on a 7x8 map is wrong (shape {arr.shape}, expected {want.shape}).")
+    return report(True, f"max_pool is right on {len(cases) + 1} maps, odd sizes and size=3 included.")

@@ -1,0 +1,55 @@
+"""Start a student's Jupyter server: give them their own copy of the course first.
+
+Usage (the spawner's command; runs AS the student)::
+
+    python student_start.py <command that starts the single-user server...>
+
+Copies every notebook of ``$COURSE_NOTEBOOKS`` that ``~/notebooks`` does not have yet
+(a student's edited notebook is never overwritten; notebooks the instructor adds later
+appear at the next start), creates ``$COURSE_CACHE_DIR``, then runs the command.
+Files are private to the student (umask 077).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def copy_missing(source: Path, dest: Path) -> list[Path]:
+    """Copy files under ``source`` that are missing under ``dest``; return them.
+    Existing files, edited or not, are left alone."""
+    copied = []
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        if any(part.startswith(".") for part in rel.parts):   # .ipynb_checkpoints and the like
+            continue
+        target = dest / rel
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            copied.append(target)
+    return copied
+
+
+def main(argv: list[str]) -> int:
+    os.umask(0o077)
+    home = Path(os.environ.get("HOME") or Path.home())
+    notebooks = os.environ.get("COURSE_NOTEBOOKS", "")
+    if notebooks and Path(notebooks).is_dir():
+        copied = copy_missing(Path(notebooks), home / "notebooks")
+        if copied:
+            print(f"[course] copied {len(copied)} course file(s) into {home / 'notebooks'}", flush=True)
+    cache = os.environ.get("COURSE_CACHE_DIR", "")
+    if cache:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+    if not argv:
+        return 0
+    os.execvp(argv[0], argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -5,7 +5,8 @@
     python3 course.py test   install the same and run the whole test suite
 
 Also: ``bench`` (benchmark figures), ``editions`` (student and instructor editions
-in editions/), ``install``.
+in editions/), ``hub`` (the course's JupyterHub on this machine for a local demo with
+a few test students; see hub/ and the README), ``install``.
 Everything goes into ./.venv; re-runs skip the install when nothing changed.
 Needs only Python 3.11 and access to PyPI.
 """
@@ -126,8 +127,14 @@ def editions(extra: list[str]) -> int:
     return run(PY, ROOT / "tools" / "editions.py", *extra)
 
 
+def hub(extra: list[str]) -> int:
+    """JupyterHub on 127.0.0.1:8000 with test students (hub/demo.py --help for options)."""
+    install()
+    return run(PY, ROOT / "hub" / "demo.py", *extra)
+
+
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

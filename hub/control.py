@@ -144,7 +144,8 @@ class Hub:
             self.api("POST", f"/users/{name}/server")
         except urllib.error.HTTPError as exc:
             if exc.code != 400:   # 400: already running
-                raise
+                raise RuntimeError(f"starting {name}'s server failed ({exc.code} {exc.read()[:500]!r}):\n"
+                                   f"{self.log_tail()}") from exc
 
     def wait_ready(self, name: str, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
@@ -244,11 +245,11 @@ class Kernel:
     """A kernel in a student's server, started and driven through the hub's proxy
     (REST to create it, the Jupyter messaging protocol over its websocket)."""
 
-    def __init__(self, hub: Hub, user: str, timeout: float = 120):
+    def __init__(self, hub: Hub, user: str, timeout: float = 120, kernel_id: str | None = None):
         import websocket   # websocket-client, a Jupyter dependency
 
         self.hub, self.user = hub, user
-        self.id = hub.user_api(user, "POST", "/kernels", {"name": "python3"}, timeout=timeout)["id"]
+        self.id = kernel_id or hub.user_api(user, "POST", "/kernels", {"name": "python3"}, timeout=timeout)["id"]
         self.session = uuid.uuid4().hex
         ws_url = f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{self.id}/channels?session_id={self.session}"
         self.ws = websocket.create_connection(ws_url, header=[f"Authorization: token {hub.token}"],

@@ -6,7 +6,8 @@ Usage (the spawner's command; runs AS the student)::
 
 Copies every notebook of ``$COURSE_NOTEBOOKS`` that ``~/notebooks`` does not have yet
 (a student's edited notebook is never overwritten; notebooks the instructor adds later
-appear at the next start), creates ``$COURSE_CACHE_DIR``, then runs the command.
+appear at the next start), creates ``$COURSE_CACHE_DIR`` (default
+``~/.cache/dl-course``), then runs the command.
 Files are private to the student (umask 077).
 """
 from __future__ import annotations
@@ -43,9 +44,9 @@ def main(argv: list[str]) -> int:
         copied = copy_missing(Path(notebooks), home / "notebooks")
         if copied:
             print(f"[course] copied {len(copied)} course file(s) into {home / 'notebooks'}", flush=True)
-    cache = os.environ.get("COURSE_CACHE_DIR", "")
-    if cache:
-        Path(cache).mkdir(parents=True, exist_ok=True)
+    # each student's own model cache (the spawner may have set it already)
+    cache = os.environ.setdefault("COURSE_CACHE_DIR", str(home / ".cache" / "dl-course"))
+    Path(cache).mkdir(parents=True, exist_ok=True)
     if not argv:
         return 0
     os.execvp(argv[0], argv)

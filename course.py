@@ -130,7 +130,8 @@ def editions(extra: list[str]) -> int:
 def hub(extra: list[str]) -> int:
     """JupyterHub on 127.0.0.1:8000 with test students (hub/demo.py --help for options)."""
     install()
-    return run(PY, ROOT / "hub" / "demo.py", *extra)
+    # exec: Ctrl-C and kill reach JupyterHub itself, which then stops the students' servers
+    os.execv(PY, [str(PY), str(ROOT / "hub" / "demo.py"), *extra])
 
 
 def main(argv: list[str]) -> int:

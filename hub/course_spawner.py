@@ -6,7 +6,8 @@ Run as root (a class server), each student ``alice`` gets:
 - a system user ``jupyter-alice`` (TLJH's naming) with a private home (mode 700);
 - their own copy of the course notebooks in ``~/notebooks`` (``student_start.py``
   copies what is missing at every start and never overwrites a student's edit);
-- their own model cache, ``COURSE_CACHE_DIR=~/.cache/dl-course``;
+- their own model cache, ``COURSE_CACHE_DIR=~/.cache/dl-course``, pre-filled from
+  ``cache_seed`` (models the instructor trained once) when that is set;
 - the shared data dir as ``COURSE_DATA_DIR``: owned by root and not writable by
   students, so the course reads it and never downloads into it;
 - a memory limit and a CPU limit (``Spawner.mem_limit`` / ``Spawner.cpu_limit``)
@@ -174,6 +175,8 @@ class CourseSpawner(LocalProcessSpawner):
                                help="Without root: folder holding one home folder per student.")
     data_dir = Unicode("", config=True, help="Shared read-only course data dir (COURSE_DATA_DIR).")
     course_root = Unicode(str(COURSE_ROOT), config=True, help="The course checkout (its notebooks/ is copied).")
+    cache_seed = Unicode("", config=True,
+                         help="A model cache trained once by the instructor, copied into each student's cache.")
 
     @default("cmd")
     def _default_cmd(self):
@@ -197,9 +200,27 @@ class CourseSpawner(LocalProcessSpawner):
     def cgroup_folders(self) -> dict[str, Path]:
         return cgroup_folders(self.system_user) if self.as_root else {}
 
+    _python_checked = False
+
+    def check_python_readable(self) -> None:
+        """Warn once if students cannot read the Python the course runs on (e.g. a
+        pyenv under /root): their interpreter would then fall back to another
+        standard library, or fail to start."""
+        if CourseSpawner._python_checked:
+            return
+        CourseSpawner._python_checked = True
+        probe = subprocess.run([sys.executable, "-c", "import sys; print(sys.base_prefix)"],
+                               preexec_fn=set_user_setuid(self.system_user, chdir=False),
+                               capture_output=True, text=True, timeout=60)
+        if probe.stdout.strip() != sys.base_prefix:
+            self.log.warning("Students cannot read the course's Python at %s (they get %r): install the "
+                             "course environment where every account can read it, e.g. /opt/dl-course.",
+                             sys.base_prefix, probe.stdout.strip() or probe.stderr.strip()[-300:])
+
     async def start(self):
         if self.as_root:
             ensure_system_user(self.system_user, self.home_root or None)
+            self.check_python_readable()
             folders = apply_limits(self.system_user, self.mem_limit, self.cpu_limit)
             if not folders and (self.mem_limit or self.cpu_limit):
                 self.log.warning("No writable cgroups here: memory/CPU limits for %s are NOT enforced",
@@ -236,6 +257,8 @@ class CourseSpawner(LocalProcessSpawner):
         env["COURSE_CACHE_DIR"] = str(Path(home) / ".cache" / "dl-course")
         if self.data_dir:
             env["COURSE_DATA_DIR"] = self.data_dir
+        if self.cache_seed:
+            env["COURSE_CACHE_SEED"] = self.cache_seed
         # each student's numeric libraries use as many threads as their CPU limit allows
         threads = str(max(1, round(self.cpu_limit))) if self.cpu_limit else None
         if threads:

@@ -32,6 +32,8 @@ def main(argv=None) -> int:
     parser.add_argument("--students", default="student1,student2,student3")
     parser.add_argument("--data-dir", default=os.environ.get("COURSE_DATA_DIR") or str(HERE.parent / "data"),
                         help="shared read-only data dir (default: COURSE_DATA_DIR, else the course's data/)")
+    parser.add_argument("--cache-seed", default="",
+                        help="a model cache you filled once (full mode), copied into each student's cache")
     parser.add_argument("--mem-limit", default="2G")
     parser.add_argument("--cpu-limit", default="1")
     parser.add_argument("--remove-users", action="store_true", help="delete the demo students and their homes")
@@ -59,7 +61,7 @@ def main(argv=None) -> int:
            "COURSE_HUB_PROXY_API_PORT": str(free_port()), "COURSE_HUB_USERS": ",".join(students),
            "COURSE_HUB_PASSWORD": password, "COURSE_HUB_DATA_DIR": args.data_dir,
            "COURSE_HUB_MEM_LIMIT": args.mem_limit, "COURSE_HUB_CPU_LIMIT": args.cpu_limit,
-           "COURSE_HUB_USER_TEMPLATE": template, "COURSE_HUB_HOME_ROOT": str(STATE / "homes")}
+           "COURSE_HUB_USER_TEMPLATE": template, "COURSE_HUB_CACHE_SEED": args.cache_seed, "COURSE_HUB_HOME_ROOT": str(STATE / "homes")}
     (STATE / "homes").mkdir(exist_ok=True)
     (STATE / "homes").chmod(0o755)
     print(f"[hub] JupyterHub for the course at http://{args.ip}:{args.port}/  (proxy: {proxy})")

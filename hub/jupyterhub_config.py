@@ -69,6 +69,8 @@ c.CourseSpawner.home_root = env("COURSE_HUB_HOME_ROOT", str(state / "homes"))
 c.CourseSpawner.shared_home_root = env("COURSE_HUB_HOME_ROOT", str(state / "homes"))
 data_dir = env("COURSE_HUB_DATA_DIR") or env("COURSE_DATA_DIR") or str(HERE.parent / "data")
 c.CourseSpawner.data_dir = str(Path(data_dir).resolve())
+# optional: a model cache the instructor filled once (full-mode run), copied to each student
+c.CourseSpawner.cache_seed = env("COURSE_HUB_CACHE_SEED", "")
 # variables a student's kernels should see as the hub saw them (e.g. COURSE_FAST in tests)
 c.Spawner.environment = {k: os.environ[k] for k in ("COURSE_FAST", "COURSE_OFFLINE", "COURSE_CHECK_STRICT",
                                                     "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND")

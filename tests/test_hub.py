@@ -105,6 +105,9 @@ def test_student_copy_adds_new_files_and_never_overwrites_edits(tmp_path):
     assert [p.name for p in copy_missing(course, home)] == ["02.ipynb"]
     assert (home / "01.ipynb").read_text() == "the student's edit"
     assert not (home / ".ipynb_checkpoints").exists()
+    (course / "model.weights.h5.lock").write_text("held by another process")
+    (course / "model.json.tmp").write_text("half written")
+    assert copy_missing(course, home) == [], "unfinished writes and locks are never copied"
 
 
 # ---------------------------------------------------------------- with the hub

@@ -16,7 +16,9 @@ c.Spawner.cmd = [f"{USER_ENV}/python", f"{COURSE}/hub/student_start.py", f"{USER
 c.Spawner.environment = {
     "COURSE_NOTEBOOKS": f"{COURSE}/notebooks",
     "COURSE_DATA_DIR": DATA,
-    # COURSE_CACHE_DIR: student_start.py sets ~/.cache/dl-course for each student
+    # COURSE_CACHE_DIR: student_start.py sets ~/.cache/dl-course for each student and copies
+    # into it the models trained once by the instructor (README, "Sizing a class server")
+    "COURSE_CACHE_SEED": "/srv/dl-course-cache",
     "OMP_NUM_THREADS": "1",          # match limits.cpu in config.yaml
     "OPENBLAS_NUM_THREADS": "1",
 }

@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, nargs="+", default=[1, 5, 10, 20], help="class sizes N to run")
     parser.add_argument("--notebook", default="notebooks/05_cnn_mnist.ipynb")
-    parser.add_argument("--mem-limit", default="3G", help="per-student memory limit (cgroup)")
+    parser.add_argument("--mem-limit", default="2G", help="per-student memory limit (cgroup; the hub's default)")
     parser.add_argument("--cpu-limit", type=float, default=1.0, help="per-student CPU limit in cores")
     parser.add_argument("--cell-timeout", type=float, default=1800)
     parser.add_argument("--data-dir", default=os.environ.get("COURSE_DATA_DIR") or str(ROOT / "data"))

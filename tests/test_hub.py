@@ -110,6 +110,31 @@ def test_student_copy_adds_new_files_and_never_overwrites_edits(tmp_path):
     assert copy_missing(course, home) == [], "unfinished writes and locks are never copied"
 
 
+def test_student_start_gives_own_notebooks_cache_and_the_instructors_trained_models(tmp_path, monkeypatch):
+    from hub import student_start
+
+    course, seed, home = tmp_path / "notebooks", tmp_path / "seed", tmp_path / "home"
+    course.mkdir(), seed.mkdir(), home.mkdir()
+    (course / "05_cnn_mnist.ipynb").write_text("{}")
+    (seed / "nb05-cnn-0123.weights.h5").write_bytes(b"weights")
+    (seed / "nb05-cnn-0123.json").write_text("{}")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("COURSE_NOTEBOOKS", str(course))
+    monkeypatch.setenv("COURSE_CACHE_SEED", str(seed))
+    monkeypatch.setenv("COURSE_CACHE_DIR", "")   # recorded, so that the teardown restores it
+    monkeypatch.delenv("COURSE_CACHE_DIR")
+    umask = os.umask(0o022)
+    try:
+        assert student_start.main([]) == 0
+    finally:
+        os.umask(umask)
+    cache = home / ".cache" / "dl-course"
+    assert os.environ["COURSE_CACHE_DIR"] == str(cache)
+    assert (home / "notebooks" / "05_cnn_mnist.ipynb").exists()
+    assert sorted(p.name for p in cache.iterdir()) == ["nb05-cnn-0123.json", "nb05-cnn-0123.weights.h5"]
+    assert oct(cache.stat().st_mode & 0o777) == "0o700", "a student's cache is private"
+
+
 # ---------------------------------------------------------------- with the hub
 
 @needs_root

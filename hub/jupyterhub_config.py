@@ -59,8 +59,6 @@ if admin_token:
 c.JupyterHub.spawner_class = CourseSpawner
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.default_url = "/lab/tree/notebooks"
-# no "get Jupyter news?" pop-up or update check in thirty students' browsers
-c.Spawner.args = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
 c.Spawner.start_timeout = 180   # a loaded 2-core machine starts servers slowly
 c.Spawner.http_timeout = 120
 _mem = env("COURSE_HUB_MEM_LIMIT", "2G")

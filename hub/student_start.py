@@ -41,9 +41,25 @@ def copy_missing(source: Path, dest: Path) -> list[Path]:
     return copied
 
 
+LAB_SETTINGS = {   # JupyterLab defaults for a class: no "get Jupyter news?" pop-up, no update check
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        '{"fetchNews": "false", "checkForUpdates": false}\n',
+}
+
+
+def write_missing_settings(home: Path) -> None:
+    """JupyterLab user settings the course sets once; a student's own choice is kept."""
+    for rel, text in LAB_SETTINGS.items():
+        path = home / ".jupyter" / "lab" / "user-settings" / rel
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+
 def main(argv: list[str]) -> int:
     os.umask(0o077)
     home = Path(os.environ.get("HOME") or Path.home())
+    write_missing_settings(home)
     notebooks = os.environ.get("COURSE_NOTEBOOKS", "")
     if notebooks and Path(notebooks).is_dir():
         copied = copy_missing(Path(notebooks), home / "notebooks")

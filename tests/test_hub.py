@@ -357,6 +357,7 @@ def test_two_students_log_in_with_a_browser_run_a_cell_and_see_their_own_files(c
                     mine.first.wait_for(timeout=60_000)
                     names = listing.locator(".jp-DirListing-itemText").all_inner_texts()
                     assert "notebooks" in names and not any(other in n for n in names), names
+                    assert page.get_by_text("get notified about official Jupyter news").count() == 0
                     page.screenshot(path=str(ARTIFACTS / f"hub_{name}.png"))
                     # the other student's server is not theirs to open
                     response = page.goto(f"{class_hub.url}/user/{'bob' if name == 'alice' else 'alice'}/api/contents")

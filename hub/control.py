@@ -9,7 +9,6 @@ import json
 import os
 import pwd
 import secrets
-import shutil
 import signal
 import socket
 import subprocess

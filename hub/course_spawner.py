@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +82,14 @@ def cgroup_folders(student: str) -> dict[str, Path]:
     return folders if len(folders) == 2 else {}
 
 
+def _write_if_allowed(path: Path, value: str) -> None:
+    try:
+        if path.exists():
+            path.write_text(value)
+    except OSError:   # e.g. swap accounting switched off in the kernel
+        pass
+
+
 def apply_limits(student: str, mem_limit: int | None, cpu_limit: float | None) -> dict[str, Path]:
     """Create the student's cgroup(s) with these limits; return the folders to join."""
     folders = cgroup_folders(student)
@@ -95,19 +102,18 @@ def apply_limits(student: str, mem_limit: int | None, cpu_limit: float | None) -
             (level / "cgroup.subtree_control").write_text("+memory +cpu")
         group.mkdir(exist_ok=True)
         (group / "memory.max").write_text(str(mem_limit) if mem_limit else "max")
-        (group / "memory.swap.max").write_text("0") if (group / "memory.swap.max").exists() else None
+        if (group / "memory.swap.max").exists():
+            (group / "memory.swap.max").write_text("0")   # no swapping past the limit either
         (group / "cpu.max").write_text(f"{quota} {period}" if quota else f"max {period}")
     elif folders:
         for group in folders.values():
             group.mkdir(parents=True, exist_ok=True)
         memory, cpu = folders["memory"], folders["cpu"]
-        (memory / "memory.limit_in_bytes").write_text(str(mem_limit) if mem_limit else "-1")
-        swap = memory / "memory.memsw.limit_in_bytes"   # no swapping past the limit either
-        if swap.exists():
-            try:
-                swap.write_text(str(mem_limit) if mem_limit else "-1")
-            except OSError:
-                pass
+        limit = str(mem_limit) if mem_limit else "-1"
+        swap = memory / "memory.memsw.limit_in_bytes"   # memory + swap: no swapping past the limit
+        _write_if_allowed(swap, "-1")                    # memsw must stay >= memory while changing
+        (memory / "memory.limit_in_bytes").write_text(limit)
+        _write_if_allowed(swap, limit)
         (cpu / "cpu.cfs_period_us").write_text(str(period))
         (cpu / "cpu.cfs_quota_us").write_text(str(quota) if quota else "-1")
     return folders

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 from pathlib import Path
 
 import yaml
@@ -78,7 +77,6 @@ def main(chart: Path) -> int:
         return KubeSpawner(config=c, _mock=True)
 
     spawner = asyncio.run(make())
-    ks = c.KubeSpawner
     got = {
         "image": spawner.image,
         "cmd": spawner.cmd,

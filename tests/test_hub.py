@@ -431,6 +431,20 @@ def test_tljh_config_is_valid_for_tljh_schema_and_the_limits_agree_everywhere():
     assert f'"COURSE_HUB_CPU_LIMIT", "{tljh["limits"]["cpu"]}"' in local
 
 
+def test_tljh_snippet_gives_every_student_the_course_and_a_read_only_data_dir():
+    from traitlets.config import Config
+
+    c = Config()
+    snippet = ROOT / "hub" / "tljh" / "jupyterhub_config.d" / "dl_course.py"
+    exec(compile(snippet.read_text(), str(snippet), "exec"), {"get_config": lambda: c})
+    env = c.Spawner.environment
+    course = Path(c.Spawner.cmd[1]).parent.parent
+    assert c.Spawner.cmd[1] == f"{course}/hub/student_start.py" and env["COURSE_NOTEBOOKS"] == f"{course}/notebooks"
+    assert c.Spawner.cmd[2].endswith("jupyterhub-singleuser")
+    assert c.SystemdSpawner.readonly_paths == [env["COURSE_DATA_DIR"]]
+    assert "COURSE_CACHE_DIR" not in env, "student_start.py gives each student their own"
+
+
 def test_binder_builds_the_course_environment():
     # repo2docker reads binder/ or .binder/ INSTEAD of the top level when either exists
     assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()

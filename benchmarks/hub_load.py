@@ -263,7 +263,7 @@ def report(r: dict, first: dict) -> None:
               f"{s['peak_rss'] / GB:8.2f}G {s['cgroup_peak'] / GB:10.2f}G {s['cpu_s']:7.0f} {s['seconds']:7.0f}  "
               f"{s['failure'] or 'ok'}")
     fails = [s for s in r["students"] if s["failure"]]
-    print(f"total PSS idle {r['idle_total_pss'] / GB:.2f} GB, peak {r['peak_total_pss'] / GB:.2f} GB; machine "
+    print(f"total PSS idle {r['idle_total_pss'] / GB:.2f} GB, peak {r['peak_total_pss'] / GB:.2f} GB; whole machine (every process) "
           f"memory in use idle {r['idle_machine_used'] / GB:.2f} GB, peak {r['peak_machine_used'] / GB:.2f} GB; "
           f"wall {r['wall_s']:.0f} s, ratio to N={first['n']}: {r['wall_s'] / first['wall_s']:.2f}")
     print(f"failures: {len(fails)} (OOM {sum(s['oom_kills'] > 0 for s in r['students'])}, timeouts "
@@ -274,7 +274,7 @@ def report(r: dict, first: dict) -> None:
 
 def table(results: list[dict]) -> str:
     rows = ["| students | load avg at start | idle PSS per student | peak PSS per student (max) | class peak PSS "
-            "| machine memory peak | wall time (Run All) | ratio to N=1 | CPU s per student | failures |",
+            "| whole-machine memory peak | wall time (Run All) | ratio to N=1 | CPU s per student | failures |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     first = results[0]
     for r in results:

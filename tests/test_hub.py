@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from hub.control import Hub, Kernel, shared_readable_dir  # noqa: E402
-from hub.course_spawner import cgroup_folders  # noqa: E402
+from hub.course_spawner import cgroup_folders, system_username  # noqa: E402
 from hub.student_start import copy_missing  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -108,6 +108,13 @@ def test_student_copy_adds_new_files_and_never_overwrites_edits(tmp_path):
     (course / "model.weights.h5.lock").write_text("held by another process")
     (course / "model.json.tmp").write_text("half written")
     assert copy_missing(course, home) == [], "unfinished writes and locks are never copied"
+
+
+def test_system_accounts_follow_tljh_naming_and_fit_useradd():
+    assert system_username("jupyter-{username}", "alice") == "jupyter-alice"
+    long = system_username("jupyter-{username}", "a-student-with-a-very-long-name")
+    assert len(long) <= 32 and long.startswith("jupyter-a-student")
+    assert long != system_username("jupyter-{username}", "a-student-with-a-very-long-name2")
 
 
 def test_student_start_gives_own_notebooks_cache_and_the_instructors_trained_models(tmp_path, monkeypatch):

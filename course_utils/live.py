@@ -70,7 +70,7 @@ class LivePlot:
     """
 
     def __init__(self, metrics=("loss", "accuracy"), title=None, out=None, min_interval_s: float = 0.25,
-                 legend_runs: int = 6, size_px=None):
+                 legend_runs: int = 6, size_px=None, legend_title: str | None = None):
         if isinstance(metrics, str) or not all(isinstance(m, str) and m for m in metrics) or not metrics:
             raise _bad("metrics", metrics, "a non-empty tuple of metric names such as ('loss', 'accuracy')")
         if any(m.startswith("val_") for m in metrics):
@@ -87,8 +87,11 @@ class LivePlot:
         if size_px is not None and (len(size_px) != 2 or not all(isinstance(v, numbers.Real) and 100 <= v <= 4000
                                                                   for v in size_px)):
             raise _bad("size_px", size_px, "None or (width, height) in pixels, each in [100, 4000]")
+        if legend_title is not None and not isinstance(legend_title, str):
+            raise _bad("legend_title", legend_title, "a string or None")
         self.metrics = tuple(metrics)
         self.title = title
+        self.legend_title = legend_title
         self.out = out  # an ipywidgets.Output, or None for the cell's own output
         self.min_interval_s = float(min_interval_s)
         self.legend_runs = legend_runs
@@ -178,8 +181,10 @@ class LivePlot:
         if self.size_px is not None:
             return self.size_px[0] / dpi, self.size_px[1] / dpi
         # grow with the font so that projector style gets room for its larger text
-        scale = max(1.0, plt.rcParams["font.size"] / 11.0) ** 0.5
-        width = min(1100.0, (330 * len(self.metrics) + 230) * scale)
+        from .plotting import MAX_FIGURE_WIDTH_PX, size_scale
+
+        scale = size_scale()
+        width = min(float(MAX_FIGURE_WIDTH_PX), (330 * len(self.metrics) + 230) * scale)
         return width / dpi, 330 * scale / dpi
 
     def figure(self) -> Figure:
@@ -210,7 +215,8 @@ class LivePlot:
             handles += [Line2D([], [], color="0.3", linestyle="-", label="training"),
                         Line2D([], [], color="0.3", linestyle="--", marker="o", label="validation")]
             fig.legend(handles=handles, loc="outside right upper", fontsize="small", frameon=False,
-                       handlelength=1.6)
+                       handlelength=1.6, title=self.legend_title, title_fontsize="small",
+                       alignment="left")
         for ax, metric in zip(axes, self.metrics):
             ax.set_title(metric)
             ax.set_xlabel("epoch")
@@ -262,7 +268,7 @@ class LivePlot:
         ``threading.Event``) stops training at the next batch once set.
         Training points are the per-batch values (recovered from Keras'
         running mean) smoothed over about ``smoothing_batches`` batches
-        (default: a fifth of an epoch)."""
+        (default: a third of an epoch)."""
         import keras
 
         _check_label(label)
@@ -280,7 +286,7 @@ class LivePlot:
             def on_train_begin(self, logs=None):
                 self.epoch = 0
                 self.steps = (self.params or {}).get("steps") or 1
-                span = smoothing_batches or max(1.0, self.steps / 5)
+                span = smoothing_batches or max(2.0, self.steps / 3)
                 self.alpha = 2.0 / (span + 1.0)
                 self.smoothed: dict[str, float] = {}
                 plot.new_run(label)

@@ -248,11 +248,15 @@ class TuningPanel:
                                   description="epochs", continuous_update=False, layout=w.Layout(width="190px"),
                                   style={"description_width": "initial"})
         self.train_button = w.Button(description="Train", button_style="success", icon="play")
-        self.stop_button = w.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
+        # Buttons are never disabled: a disabled button drops the keyboard focus, and in a deck
+        # the arrow keys then stop moving the slides. Train during a run and Stop when idle
+        # just say so.
+        self.stop_button = w.Button(description="Stop", button_style="danger", icon="stop")
         self.reset_button = w.Button(description="Reset", icon="trash")
         self.status = w.HTML(value="Set the values and press <b>Train</b>.")
         self.plot_out = w.Output()
-        self.live = LivePlot(metrics=("loss",) + self.metrics, title=title, out=self.plot_out)
+        self.live = LivePlot(metrics=("loss",) + self.metrics, title=title, out=self.plot_out,
+                             legend_title="run: lr, batch, dropout")
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
         self.reset_button.on_click(lambda _: self.reset())
@@ -310,14 +314,16 @@ class TuningPanel:
         label = (f"#{number} lr={settings['learning_rate']:.0e} bs={settings['batch_size']} "
                  f"do={settings['dropout']:.2f}")
         self._stop.clear()
-        self.train_button.disabled, self.stop_button.disabled = True, False
+        self.train_button.description, self.train_button.icon = "Running", "hourglass-half"
         self._say(f"Training {label} ...")
-        self._thread = threading.Thread(target=self._run, args=(settings, label), daemon=True)
+        short = (f"#{number} {settings['learning_rate']:.0e}, {settings['batch_size']}, "
+                 f"{settings['dropout']:.2f}")
+        self._thread = threading.Thread(target=self._run, args=(settings, label, short), daemon=True)
         self._thread.start()
 
-    def _run(self, settings: dict, label: str) -> None:
+    def _run(self, settings: dict, label: str, short_label: str) -> None:
         started = time.perf_counter()
-        callback = self.live.callback(label=label, stop_event=self._stop)
+        callback = self.live.callback(label=short_label, stop_event=self._stop)
         first_point = _FirstPointTimer(started, self)
         nan = _nan_stopper()
         try:
@@ -345,7 +351,7 @@ class TuningPanel:
                 self._say(self._summary(label, history, seconds, stopped))
         finally:
             self._forget_old_models()
-            self.train_button.disabled, self.stop_button.disabled = False, True
+            self.train_button.description, self.train_button.icon = "Train", "play"
 
     @staticmethod
     def _summary(label: str, history: dict, seconds: float, stopped: bool) -> str:
@@ -371,6 +377,8 @@ class TuningPanel:
         self._stop.set()
         if self.running:
             self._say("Stopping at the next batch ...")
+        elif self._thread is not None or self.runs:
+            self._say("Nothing to stop: no run is going.")
 
     def reset(self) -> None:
         """Stop any run, forget all runs and curves, and free the models' memory."""

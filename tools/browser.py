@@ -95,12 +95,18 @@ def running_lab(root: Path, home: Path, env: dict | None = None, timeout_s: floa
 
 
 @contextlib.contextmanager
-def chromium_page(playwright, viewport=(1280, 720)):
+def chromium(playwright):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
     try:
-        yield browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        yield browser
     finally:
         browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(playwright, viewport=(1280, 720)):
+    with chromium(playwright) as browser:
+        yield browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
 
 
 # ---------------------------------------------------------------- notebooks and decks
@@ -109,9 +115,7 @@ CURRENT_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 def open_notebook(page, lab: Lab, path: str, wait_kernel: bool = True) -> None:
-    """Open ``path`` alone (any other tab is closed first, so no other kernel runs)."""
-    if page.url.startswith(lab.base):
-        command(page, "application:close-all")
+    """Open ``path`` in a fresh page."""
     page.goto(lab.url(f"lab/tree/{path}"), timeout=90_000)
     page.wait_for_selector(f"{CURRENT_PANEL} .jp-Notebook .jp-Cell", timeout=90_000)
     if wait_kernel:
@@ -130,6 +134,8 @@ def activate_cell(page, index: int) -> None:
 def start_deck(page, cell_index: int = 0) -> None:
     """Present the current notebook as slides from cell ``cell_index``, as an instructor
     would: select the cell, press the deck button in the notebook toolbar."""
+    if in_deck(page):          # a deck left running in an earlier page: start afresh
+        command(page, "deck:stop")
     activate_cell(page, cell_index)
     page.locator(f"{CURRENT_PANEL} .jp-NotebookPanel-toolbar [data-command='deck:toggle']").first.click()
     page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="attached", timeout=30_000)

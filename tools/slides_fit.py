@@ -113,8 +113,7 @@ def walk_deck(page, lab: browser.Lab, rel_path: str, groups: list[dict], shots: 
     (``number``, ``title``, ``cells``, ``height``, ``viewport``, ``overflow``, ``wide``)."""
     browser.open_notebook(page, lab, rel_path, wait_kernel=False)
     page.wait_for_timeout(1500)                                  # outputs and widgets settle
-    if not browser.in_deck(page):
-        browser.start_deck(page, 0)
+    browser.start_deck(page, 0)
     records = []
     for g in groups:
         browser.activate_cell(page, g["cells"][-1])
@@ -154,12 +153,16 @@ def check_notebooks(paths: list[Path], execute: bool = True, shots: Path | None 
     results = {}
     try:
         with browser.running_lab(work / "course", work / "home", env={"COURSE_FAST": "1"}) as lab, \
-                sync_playwright() as p, browser.chromium_page(p, VIEWPORT) as page:
+                sync_playwright() as p, browser.chromium(p) as chromium:
             for path in names:
                 groups = slide_groups(nbformat.read(path, as_version=4))
                 started = time.perf_counter()
-                results[path.stem] = walk_deck(page, lab, f"notebooks/{path.name}", groups,
-                                               shots / path.stem if shots else None)
+                page = chromium.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
+                try:
+                    results[path.stem] = walk_deck(page, lab, f"notebooks/{path.name}", groups,
+                                                   shots / path.stem if shots else None)
+                finally:
+                    page.close()
                 log(f"[slides] {path.stem}: {len(groups)} slides walked in {time.perf_counter() - started:.1f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -88,12 +88,12 @@ def _check_data(name: str, data, allow_none: bool = False):
         raise ValueError(f"{name}: got {len(x)} inputs but {len(y)} labels, expected the same number")
     for part, arr in (("x", x), ("y", y)):
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise ValueError(f"{name}: {part} has dtype {arr.dtype}, expected numbers")
+            raise ValueError(f"{name}: got {part} of dtype {arr.dtype}, expected numbers")
         if np.issubdtype(arr.dtype, np.floating):
             bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
             if bad:
-                raise ValueError(f"{name}: {part} contains {bad} NaN or infinite value(s), expected finite numbers "
-                                 "(clean or drop those examples first)")
+                raise ValueError(f"{name}: got {part} with {bad} NaN or infinite value(s), expected finite "
+                                 "numbers (clean or drop those examples first)")
     return x, y
 
 
@@ -102,11 +102,11 @@ def _check_labels(name: str, y: np.ndarray, n_outputs: int | None, loss) -> None
     if loss not in SPARSE_LOSSES or n_outputs is None:
         return
     if np.issubdtype(y.dtype, np.floating) and not np.all(np.equal(np.mod(y, 1), 0)):
-        raise ValueError(f"{name}: labels must be whole class numbers for {loss}, got fractional values")
+        raise ValueError(f"{name}: got fractional labels, expected whole class numbers for {loss}")
     lo, hi = int(np.min(y)), int(np.max(y))
     if lo < 0 or hi >= n_outputs:
         outside = int(np.count_nonzero((y < 0) | (y >= n_outputs)))
-        raise ValueError(f"{name}: labels range from {lo} to {hi} ({outside} outside), expected classes "
+        raise ValueError(f"{name}: got labels from {lo} to {hi} ({outside} outside), expected classes "
                          f"0 to {n_outputs - 1} because the model has {n_outputs} outputs")
 
 

@@ -115,8 +115,8 @@ CURRENT_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 def open_notebook(page, lab: Lab, path: str, wait_kernel: bool = True) -> None:
-    """Open ``path`` in a fresh page."""
-    page.goto(lab.url(f"lab/tree/{path}"), timeout=90_000)
+    """Open ``path`` in a fresh page, alone (``reset``: tabs of an earlier page are not restored)."""
+    page.goto(lab.url(f"lab/tree/{path}") + "&reset", timeout=90_000)
     page.wait_for_selector(f"{CURRENT_PANEL} .jp-Notebook .jp-Cell", timeout=90_000)
     if wait_kernel:
         page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=90_000)
@@ -137,7 +137,11 @@ def start_deck(page, cell_index: int = 0) -> None:
     if in_deck(page):          # a deck left running in an earlier page: start afresh
         command(page, "deck:stop")
     activate_cell(page, cell_index)
-    page.locator(f"{CURRENT_PANEL} .jp-NotebookPanel-toolbar [data-command='deck:toggle']").first.click()
+    button = page.locator(f"{CURRENT_PANEL} .jp-NotebookPanel-toolbar [data-command='deck:toggle']").first
+    if button.is_visible():
+        button.click()
+    else:                      # toolbar hidden (narrow window): same command
+        command(page, "deck:start")
     page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="attached", timeout=30_000)
 
 

@@ -43,7 +43,7 @@ NAN_CAUSES = ("the learning rate is too high (try one ten times smaller)",
 
 # In Presentation Mode (View > Appearance > Presentation Mode) JupyterLab enlarges text but
 # not widgets or images: the panel follows with a zoom.
-_PANEL_CSS = ("<style>.jp-mod-presentationMode .course-panel{zoom:1.3}"
+_PANEL_CSS = ("<style>.jp-mod-presentationMode .course-panel{zoom:1.3;max-width:76.9%}"
               ".course-panel .widget-html-content{line-height:1.35}</style>")
 
 

@@ -186,6 +186,17 @@ def test_tuning_panel_works_inside_a_deck_and_after_it(lab, page):
     _wait_run_done(page, panel, 5)
     assert "#6" in _status(panel)
 
+    # View > Appearance > Presentation Mode enlarges the panel along with the text
+    train = panel.locator(".widget-button", has_text="Train")
+    height, width = train.bounding_box()["height"], panel.bounding_box()["width"]
+    browser.command(page, "application:toggle-presentation-mode")
+    page.wait_for_timeout(800)
+    zoomed, zoomed_width = train.bounding_box()["height"], panel.bounding_box()["width"]
+    page.screenshot(path=str(ARTIFACTS / "panel_presentation_mode.png"))
+    browser.command(page, "application:toggle-presentation-mode")
+    assert zoomed > 1.2 * height, f"Presentation Mode did not enlarge the panel ({height:.0f} -> {zoomed:.0f} px)"
+    assert zoomed_width <= width + 2, "the enlarged panel is wider than the notebook"
+
 
 def test_notebook_presents_as_deck_with_live_code_and_widgets(lab, page):
     browser.open_notebook(page, lab, "notebooks/00_setup.ipynb")

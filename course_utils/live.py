@@ -235,6 +235,8 @@ class LivePlot:
 
     def draw(self, force: bool = False) -> None:
         """Redraw now (``force``) or when ``min_interval_s`` has passed since the last draw."""
+        if not isinstance(force, bool):
+            raise _bad("force", force, "True or False")
         now = time.monotonic()
         # drawing may never take more than about a quarter of the time (min_interval_s=0: every call)
         interval = self.min_interval_s and max(self.min_interval_s, 3 * self.draw_seconds / max(1, self.draw_count))

@@ -29,7 +29,7 @@ import numpy as np
 from . import live as _live
 from .live import LivePlot
 
-__all__ = ["TuningPanel", "train_model", "validate_settings", "LEARNING_RATE_RANGE", "BATCH_SIZES",
+__all__ = ["TuningPanel", "train_model", "validate_settings", "teach", "LEARNING_RATE_RANGE", "BATCH_SIZES",
            "DROPOUT_RANGE", "EPOCHS_RANGE"]
 
 LEARNING_RATE_RANGE = (1e-5, 1.0)
@@ -187,6 +187,10 @@ def _nan_stopper():
 
 def teach(exc: BaseException, limit: int = 240) -> str:
     """One short line a student can act on, for an exception raised in a run (not escaped)."""
+    if not isinstance(exc, BaseException):
+        raise _bad("exc", exc, "an exception")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 20:
+        raise _bad("limit", limit, "a whole number of characters >= 20")
     text = str(exc).strip()
     m = re.search(r"label value of (-?\d+) which is outside the valid range of \[0, (\d+)\)", text)
     if m:

@@ -79,6 +79,10 @@ BAD_CALLS = {
     "callback batch_points": (lambda: live.LivePlot().callback(batch_points="yes"), "batch_points"),
     "callback smoothing": (lambda: live.LivePlot().callback(smoothing_batches=0), "smoothing_batches"),
     "style projector": (lambda: plotting.use_course_style(projector="yes"), "projector"),
+    "style dark": (lambda: plotting.use_course_style(dark=1), "dark"),
+    "draw force": (lambda: live.LivePlot().draw(force="now"), "force"),
+    "teach not an exception": (lambda: teach("boom"), "exc"),
+    "teach limit": (lambda: teach(ValueError("x"), limit=3), "limit"),
 }
 
 

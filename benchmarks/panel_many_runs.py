@@ -45,11 +45,15 @@ def main():
     seconds = []
     start_rss = rss_mb()
     cpu0 = time.process_time()
+    cpu_seconds = []
     for i in range(args.runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         panel.train_button.click()
         panel.wait()
         seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu)
+        print(f"run {i + 1}: {seconds[-1]:.2f} s wall, {cpu_seconds[-1]:.2f} s CPU, RSS {rss_mb():.0f} MB, "
+              f"draws {panel.live.draw_count}", flush=True)
     after_rss = rss_mb()
     held = sum(1 for r in panel.runs if r.get("model") is not None)
     panel.reset_button.click()
@@ -57,7 +61,8 @@ def main():
     gc.collect()
     reset_rss = rss_mb()
     print(f"runs {args.runs}: first {seconds[0]:.2f} s, median of first 5 {np.median(seconds[:5]):.2f} s, "
-          f"last {seconds[-1]:.2f} s, median of last 5 {np.median(seconds[-5:]):.2f} s; "
+          f"last {seconds[-1]:.2f} s, median of last 5 {np.median(seconds[-5:]):.2f} s; CPU per run: median of "
+          f"first 5 {np.median(cpu_seconds[:5]):.2f} s, of last 5 {np.median(cpu_seconds[-5:]):.2f} s; "
           f"RSS before {start_rss:.0f} MB, after {after_rss:.0f} MB (+{after_rss - start_rss:.0f}), "
           f"after Reset {reset_rss:.0f} MB (+{reset_rss - start_rss:.0f}); models held {held}; "
           f"CPU {time.process_time() - cpu0:.0f} s; draws {panel.live.draw_count}")

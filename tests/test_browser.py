@@ -216,6 +216,15 @@ def test_notebook_presents_as_deck_with_live_code_and_widgets(lab, page):
     page.keyboard.press("Control+Enter")
     code_cell.locator(".jp-OutputArea-output").first.wait_for(timeout=120_000)
     assert browser.in_deck(page)
+    # right after running a cell, the arrow keys move the slides (not the cell selection)
+    slide = _active(page)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(500)
+    moved = browser.deck_state(page)
+    assert moved["active"] > slide and first_code not in moved["onscreen"], "ArrowRight after a run did not move on"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(500)
+    assert first_code in browser.deck_state(page)["onscreen"]
 
     # the widget slide: a real slider, not its text
     widget_cell = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "IntSlider" in c.source)

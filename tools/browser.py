@@ -118,6 +118,8 @@ def open_notebook(page, lab: Lab, path: str, wait_kernel: bool = True) -> None:
     """Open ``path`` in a fresh page, alone (``reset``: tabs of an earlier page are not restored)."""
     page.goto(lab.url(f"lab/tree/{path}") + "&reset", timeout=90_000)
     page.wait_for_selector(f"{CURRENT_PANEL} .jp-Notebook .jp-Cell", timeout=90_000)
+    # the loading spinner covers the panel (and its toolbar) until the notebook is ready
+    page.wait_for_selector(f"{CURRENT_PANEL} .jp-Spinner", state="detached", timeout=90_000)
     if wait_kernel:
         page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=90_000)
 

@@ -340,10 +340,12 @@ def _new_key(name, model, rng, x, y, key_data, fit_kwargs, test_data, eval_data,
     describe = _Describer(datasets_ok=key_data is not None)
     fit = {}
     for k in sorted(fit_kwargs):
-        if k == "callbacks":
-            fit[k] = [describe.callback(cb, f"callbacks[{i}]") if _is_keras_callback(cb)
-                      else describe(cb, f"callbacks[{i}]")
-                      for i, cb in enumerate(fit_kwargs[k] or []) if not _is_display_only(cb)]
+        if k == "callbacks":   # callbacks=[] or only display callbacks: the same as none
+            described = [describe.callback(cb, f"callbacks[{i}]") if _is_keras_callback(cb)
+                         else describe(cb, f"callbacks[{i}]")
+                         for i, cb in enumerate(fit_kwargs[k] or []) if not _is_display_only(cb)]
+            if described:
+                fit[k] = described
         else:
             fit[k] = describe(fit_kwargs[k], k)
     payload = {"format": FORMAT, "name": name, "seed": seed, "versions": _versions_full(),

@@ -6,7 +6,7 @@ Used by tests/test_cache.py and runnable on its own to measure (issue 16, point 
 
 Each trial, two writer processes train the same tiny model under the same key
 (force=True) and are held at a barrier right at the start of the save, so the
-two saves overlap (the second starts 0 to 40 ms after the first). Then writer 0 inspects the entry on disk (are its weights
+two saves overlap (the second starts up to 40 % of a save's duration later). Then writer 0 inspects the entry on disk (are its weights
 what one of the writers trained?) and calls fit_or_load again to see whether a
 damaged entry would be loaded. One JSON summary line is printed at the end.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 N_FEATURES, N_UNITS = 256, 1024  # a 1 MB weights file: the save takes a few ms, long enough to collide
-STAGGER_S = (0.0, 0.002, 0.005, 0.01, 0.02, 0.04)
+STAGGER = (0.0, 0.2, 0.4, 0.1, 0.3, 0.05)   # the second save starts this fraction of a save later
 
 
 def _barrier(sync: Path, tag: str, ident: int, parties: int = 2, timeout: float = 30.0) -> bool:
@@ -113,7 +113,7 @@ def worker(ident: int, sync: Path, cache: Path, trials: int, api: str) -> None:
             if state["trial"] >= 0:
                 _barrier(sync, f"save-{state['trial']}", ident, timeout=10)
                 if ident == 1:   # staggered starts: the second save also lands in the middle of the first
-                    time.sleep(STAGGER_S[state["trial"] % len(STAGGER_S)])
+                    time.sleep(STAGGER[state["trial"] % len(STAGGER)] * state["save_s"])
             start = time.time()
             try:
                 return fn(*args, **kwargs)
@@ -122,12 +122,25 @@ def worker(ident: int, sync: Path, cache: Path, trials: int, api: str) -> None:
                     state["intervals"][state["trial"]] = (start, time.time())
         return wrapped
 
+    # how long one save takes here, alone (the median of three), to stagger the two saves within it
+    scratch = sync / f"scratch-{ident}"
+    scratch.mkdir()
+    model, durations = _build(), []
+    for i in range(3):
+        start = time.perf_counter()
+        if hasattr(cache_mod, "_write_entry"):
+            cache_mod._write_entry(scratch / f"s{i}.npz", cache_mod._pack(model, {}))
+        else:
+            model.save_weights(scratch / f"s{i}.weights.h5")
+        durations.append(time.perf_counter() - start)
+    state["save_s"] = sorted(durations)[1]
+
     if hasattr(cache_mod, "_write_entry"):   # the new cache: one function writes an entry
         cache_mod._write_entry = hold_then(cache_mod._write_entry)
     else:                                     # the old cache: model.save_weights wrote the temporary file
         keras.Model.save_weights = hold_then(keras.Model.save_weights)
 
-    results = []
+    results = [{"save_s": state["save_s"]}]
     for t in range(trials):
         name = f"race{t}"
         _barrier(sync, f"start-{t}", ident)
@@ -171,12 +184,14 @@ def race(trials: int, api: str = "new", workdir: Path | None = None, timeout: fl
         raise RuntimeError("a writer failed:\n" + "\n".join(log[-3000:] for log in logs))
     rows0 = json.loads((sync / "results-0.json").read_text())
     rows1 = json.loads((sync / "results-1.json").read_text())
+    save_s = [rows0.pop(0)["save_s"], rows1.pop(0)["save_s"]]
     overlapping = save_errors = 0
     for a, b in zip(rows0, rows1):
         if a["save"] and b["save"] and a["save"][0] < b["save"][1] and b["save"][0] < a["save"][1]:
             overlapping += 1
         save_errors += any("could not save" in r["printed"] for r in (a, b))
-    summary = {"api": api, "trials": trials, "overlapping_saves": overlapping,
+    summary = {"api": api, "trials": trials, "one_save_ms": [round(1000 * t, 1) for t in save_s],
+               "overlapping_saves": overlapping,
                "trials_with_a_failed_save": save_errors,
                "entries_missing": sum(r["entry"] == "missing" for r in rows0),
                "entries_damaged": sum(r["entry"] == "damaged" for r in rows0),

@@ -432,38 +432,43 @@ def _read_entry(path: Path, key: str, model, need_scores: bool = False):
                         f"with {len(variables)})")
     if need_scores and not meta["scores"]:
         raise _BadEntry(f"{path.name} was saved without the scores asked for now")
-    for variable, value in zip(variables, weights):   # every shape checked above: all or nothing
-        variable.assign(value)
+    try:
+        for variable, value in zip(variables, weights):   # every shape checked above
+            variable.assign(value)
+    except Exception as exc:   # the caller builds a fresh model: a half-loaded one is never trained
+        raise _BadEntry(f"{path.name} could not be loaded ({type(exc).__name__}: {exc})") from exc
     return meta
 
 
 @contextlib.contextmanager
 def _entry_lock(lock_path: Path):
-    """Hold an exclusive flock on ``lock_path``; without flock (Windows, some
-    network file systems) go on unlocked: os.replace alone still never leaves
-    a partial entry, and the checksum catches anything else."""
+    """Hold an exclusive flock on ``lock_path`` (yields True), or go on
+    unlocked where flock is unavailable (Windows, some network file systems;
+    yields False): unique temporary files and os.replace alone still never
+    leave a partial entry, and the checksum catches anything else."""
     try:
         import fcntl
     except ImportError:
-        yield False
-        return
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        yield False
-        return
-    try:
+        fcntl = None
+    fd = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+    locked = False
+    if fd is not None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             locked = True
         except OSError:
-            locked = False
+            pass
+    try:
         yield locked
     finally:
-        with contextlib.suppress(OSError):
-            if locked:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                if locked:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -588,7 +593,7 @@ def fit_or_load(name: str, build_model, x=None, y=None, *legacy_args, test_data=
     (a dict of lists) is saved with the history. ``test_data=(x_test, y_test)``
     stores ``model.evaluate(..., return_dict=True)`` in ``run.scores``;
     ``evaluate(model)`` (a dict of numbers) with ``eval_data`` (the arrays it
-    reads) adds custom scores. ``live`` (a LivePlot) draws the training, or
+    reads; they and its code are part of the key) adds custom scores. ``live`` (a LivePlot) draws the training, or
     replays a loaded run. ``x`` may be a tf.data.Dataset only together with
     ``key_data=`` (the arrays, and pipeline settings, it was built from).
     Training whose loss becomes NaN/inf stops, says where and why, and is
@@ -615,9 +620,6 @@ def fit_or_load(name: str, build_model, x=None, y=None, *legacy_args, test_data=
                          f"got {type(build_model).__name__}")
     if x is None:
         raise ValueError("fit_or_load: pass the training data x (and y)")
-    for reserved in ("x", "y", "verbose"):
-        if reserved in fit_kwargs:
-            raise TypeError(f"fit_or_load: {reserved}= is set by fit_or_load itself")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"fit_or_load: seed must be an integer; got {seed!r}")
     if (_is_dataset(x) or _is_dataset(fit_kwargs.get("validation_data"))) and key_data is None:

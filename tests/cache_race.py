@@ -156,6 +156,7 @@ def worker(ident: int, sync: Path, cache: Path, trials: int, api: str) -> None:
             written = [_digests(np.load(sync / f"w-{t}-{i}.npz").values()) for i in (0, 1)]
             stored = _entry_arrays(cache, name)
             row["entry"] = "missing" if stored is None else ("intact" if _digests(stored) in written else "damaged")
+            row["zeroed_kernel"] = stored is not None and any(a.size > 1000 and not a.any() for a in stored)
             trained, out = [], io.StringIO()
             with contextlib.redirect_stdout(out):
                 again = _call(api, name, force=False, trained=trained)
@@ -195,6 +196,7 @@ def race(trials: int, api: str = "new", workdir: Path | None = None, timeout: fl
                "trials_with_a_failed_save": save_errors,
                "entries_missing": sum(r["entry"] == "missing" for r in rows0),
                "entries_damaged": sum(r["entry"] == "damaged" for r in rows0),
+               "entries_with_a_zeroed_kernel": sum(r["zeroed_kernel"] for r in rows0),
                "damaged_loaded": sum(r["reload"] == "loaded DAMAGED" for r in rows0),
                "reloads_retrained": sum(r["reload"] == "retrained" for r in rows0),
                "leftover_temporary_files": sorted(p.name for p in cache.iterdir() if ".tmp" in p.name)}

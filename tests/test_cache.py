@@ -233,6 +233,44 @@ def test_loss_config_changes_the_key():
     assert key(with_loss(0.1), y=y1) == key(with_loss(0.1), y=y1) != key(with_loss(0.2), y=y1)
 
 
+KEY_SCRIPT = textwrap.dedent("""
+    import numpy as np, keras
+    from course_utils import cache
+
+    rng = np.random.default_rng(1)
+    x, y = rng.random((64, 6)).astype("float32"), rng.integers(0, 3, 64)
+
+    def build_model():
+        inputs = keras.Input((6,))
+        hidden = keras.layers.Dense(8, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3))(inputs)
+        hidden = keras.layers.Dropout(0.2)(keras.layers.BatchNormalization()(hidden))
+        model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+        schedule = keras.optimizers.schedules.CosineDecay(1e-2, 100, warmup_target=2e-2, warmup_steps=10)
+        model.compile(keras.optimizers.Adam(schedule), keras.losses.SparseCategoricalCrossentropy(),
+                      metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)])
+        return model
+
+    model, rng_state = cache._build(build_model, 5)
+    fit = dict(epochs=3, batch_size=16, validation_data=(x[:8], y[:8]), class_weight={0: 1.0, 1: 2.0, 2: 1.0},
+               callbacks=[keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1),
+                          keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)])
+    KEY = cache._new_key("stable", model, rng_state, x, y, None, fit, (x, y), None, None, 5)
+    print("KEY", KEY)
+    """)
+
+
+def test_key_is_the_same_in_another_process():
+    """A key that changed from one session to the next would retrain every time."""
+    for _ in range(2):   # move Keras's auto-numbered names on first
+        net()
+        keras.optimizers.Adam()
+    namespace = {}
+    exec(KEY_SCRIPT.replace('print("KEY", KEY)', ""), namespace)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "12345", "PYTHONPATH": str(HERE.parent)}
+    done = subprocess.run([sys.executable, "-c", KEY_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert f"KEY {namespace['KEY']}" in done.stdout, done.stdout + done.stderr[-2000:]
+
+
 class Opaque:
     pass
 

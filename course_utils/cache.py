@@ -218,8 +218,11 @@ class _Describer:
             return self.callback(value, where, depth)
         if isinstance(value, np.ufunc):
             return ["ufunc", value.__name__]
+        if isinstance(value, functools.partial):
+            return ["partial", self(value.func, f"{where}.func", depth + 1),
+                    self(value.args, f"{where}.args", depth + 1), self(value.keywords, f"{where}.keywords", depth + 1)]
         if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                              types.BuiltinMethodType, functools.partial)):
+                              types.BuiltinMethodType)):
             if _is_library(value):   # Keras's own functions (even its internal lambdas) are named by the library
                 return ["function", value.__module__, getattr(value, "__qualname__", repr(value))]
             kind = "a lambda" if getattr(value, "__name__", "") == "<lambda>" else \

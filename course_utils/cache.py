@@ -524,11 +524,11 @@ def _save(path: Path, name: str, model, meta: dict) -> bool:
         return True
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-            why = "the disk is full"
+            print(f"Cache: could not save {name}: the disk holding {path.parent} is full; the trained model "
+                  f"stays in memory (free some space, or set COURSE_CACHE_DIR to another folder, to cache it).")
         else:
-            why = exc.strerror or str(exc)
-        print(f"Cache: could not save {name} to {path.parent} ({why}); the trained model stays in memory "
-              f"and will be retrained next time.")
+            print(f"Cache: could not save {name} to {path.parent} ({exc.strerror or exc}); the trained model "
+                  f"stays in memory and will be retrained next time.")
     except Exception as exc:  # never lose a trained model to the cache
         print(f"Cache: could not save {name} ({type(exc).__name__}: {exc}); the trained model stays in memory.")
     return False
@@ -592,15 +592,21 @@ def fit_or_load(name: str, build_model, x=None, y=None, *legacy_args, test_data=
     ``build_model()`` returns a compiled Keras model; it is called after
     ``course_utils.set_seeds(seed)``. ``fit_or_load`` then calls
     ``model.fit(x, y, verbose=0, **fit_kwargs)`` (any fit argument: epochs,
-    batch_size, validation_data, callbacks, ...). A callback's ``.curves``
-    (a dict of lists) is saved with the history. ``test_data=(x_test, y_test)``
-    stores ``model.evaluate(..., return_dict=True)`` in ``run.scores``;
-    ``evaluate(model)`` (a dict of numbers) with ``eval_data`` (the arrays it
-    reads; they and its code are part of the key) adds custom scores. ``live`` (a LivePlot) draws the training, or
-    replays a loaded run. ``x`` may be a tf.data.Dataset only together with
-    ``key_data=`` (the arrays, and pipeline settings, it was built from).
-    Training whose loss becomes NaN/inf stops, says where and why, and is
-    never cached. ``verbose=False`` hides the one-line "Cache: loaded" note.
+    batch_size, validation_data, callbacks, ...). A callback's ``.curves`` (a
+    dict of lists) is saved with the history. A callback is keyed by its
+    class, its code and get_config(), or else its public attributes (keep
+    state that does not change the training in ``_private`` ones); one marked
+    ``display_only = True`` (LivePlot's) is left out.
+
+    ``test_data=(x_test, y_test)`` stores ``model.evaluate(...,
+    return_dict=True)`` in ``run.scores``; ``evaluate(model)`` (a dict of
+    numbers) with ``eval_data`` (the arrays it reads; they and its code are
+    part of the key) adds custom scores. ``live`` (a LivePlot) draws the
+    training, or replays a loaded run. ``x`` may be a tf.data.Dataset only
+    together with ``key_data=`` (the arrays, and pipeline settings, it was
+    built from). Training whose loss or weights become NaN/inf stops, says
+    where and why (``run.stopped_on_nan``), and is never cached.
+    ``verbose=False`` hides the one-line "Cache: loaded" note.
 
     Deprecated form, kept until notebooks migrate:
     ``fit_or_load(name, build, fit, config, data, live=None, force=None,
@@ -610,7 +616,8 @@ def fit_or_load(name: str, build_model, x=None, y=None, *legacy_args, test_data=
     if callable(x) and not _is_dataset(x):
         if test_data is not None or key_data is not None or seed != 0:
             raise TypeError("fit_or_load: test_data, key_data and seed belong to the new form "
-                            "fit_or_load(name, build_model, x, y, **fit_kwargs), not to fit_or_load(name, build, fit, ...)")
+                            "fit_or_load(name, build_model, x, y, **fit_kwargs), "
+                            "not to fit_or_load(name, build, fit, ...)")
         positional = (x,) + ((y,) if y is not None or legacy_args else ()) + legacy_args
         return _legacy_fit_or_load(name, build_model, *positional, live=live, force=force,
                                    verbose=verbose, evaluate=evaluate, eval_data=eval_data, **fit_kwargs)

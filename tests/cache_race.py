@@ -6,9 +6,11 @@ Used by tests/test_cache.py and runnable on its own to measure (issue 16, point 
 
 Each trial, two writer processes train the same tiny model under the same key
 (force=True) and are held at a barrier right at the start of the save, so the
-two saves overlap (the second starts up to 40 % of a save's duration later). Then writer 0 inspects the entry on disk (are its weights
-what one of the writers trained?) and calls fit_or_load again to see whether a
-damaged entry would be loaded. One JSON summary line is printed at the end.
+two saves overlap (the second starts up to 40 % of a save's duration later; with
+the new cache, writer 0 also waits inside its save until writer 1 has begun).
+Then writer 0 inspects the entry on disk (are its weights what one of the
+writers trained?) and calls fit_or_load again to see whether a damaged entry
+would be loaded. One JSON summary line is printed at the end.
 """
 from __future__ import annotations
 
@@ -114,6 +116,7 @@ def worker(ident: int, sync: Path, cache: Path, trials: int, api: str) -> None:
                 _barrier(sync, f"save-{state['trial']}", ident, timeout=10)
                 if ident == 1:   # staggered starts: the second save also lands in the middle of the first
                     time.sleep(STAGGER[state["trial"] % len(STAGGER)] * state["save_s"])
+                    (sync / f"entered-{state['trial']}").touch()
             start = time.time()
             try:
                 return fn(*args, **kwargs)
@@ -137,6 +140,18 @@ def worker(ident: int, sync: Path, cache: Path, trials: int, api: str) -> None:
 
     if hasattr(cache_mod, "_write_entry"):   # the new cache: one function writes an entry
         cache_mod._write_entry = hold_then(cache_mod._write_entry)
+        write_file = cache_mod._write_file
+
+        def write_file_once_both_are_saving(path, data):
+            # writer 0 starts writing its file only once writer 1 has started its save too, so that
+            # the saves overlap however the machine schedules the two processes
+            if ident == 0 and state["trial"] >= 0:
+                deadline = time.monotonic() + 2
+                while not (sync / f"entered-{state['trial']}").exists() and time.monotonic() < deadline:
+                    time.sleep(0.0005)
+            return write_file(path, data)
+
+        cache_mod._write_file = write_file_once_both_are_saving
     else:                                     # the old cache: model.save_weights wrote the temporary file
         keras.Model.save_weights = hold_then(keras.Model.save_weights)
 

@@ -87,8 +87,9 @@ def bench(extra: list[str]) -> int:
 
 
 def editions(extra: list[str]) -> int:
+    """Student and instructor editions of the committed notebooks (course_utils/editions.py)."""
     install()
-    return run(PY, ROOT / "tools" / "editions.py", *extra)
+    return run(PY, "-m", "course_utils.editions", *extra)
 
 
 def main(argv: list[str]) -> int:

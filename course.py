@@ -75,10 +75,26 @@ def test(extra: list[str]) -> int:
     # oversubscription, which makes small numpy products many times slower
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     say(f"fast mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}")
+    notebooks = notebooks_under_test()
     # One pytest run: unit tests plus every notebook executed by nbval on both
-    # cores (whole notebooks stay on one worker with --dist loadfile).
-    return run(PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax", "--nbval-current-env",
+    # cores (whole notebooks stay on one worker with --dist loadfile; tests/conftest.py
+    # runs each student-edition notebook as its own unit and the longest units first).
+    return run(PY, "-m", "pytest", "tests", notebooks.relative_to(ROOT), "--nbval-lax", "--nbval-current-env",
                "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", "-q", *extra, env=env)
+
+
+def notebooks_under_test(root: Path = ROOT) -> Path:
+    """Copy the course notebooks as committed (git HEAD) into build/test-notebooks/
+    and return that folder: the tests check what the course ships, not a student's
+    own notebooks in notebooks/ or outputs JupyterLab autosaved there."""
+    from course_utils.shipped import export_notebooks  # standard library only: works before install
+
+    target = root / "build" / "test-notebooks"
+    shipped = export_notebooks(target, root)
+    say(f"notebooks under test: {len(shipped.files)} from {shipped.source}, copied to {target.relative_to(root)}/")
+    for note in shipped.notes:
+        say(note)
+    return target
 
 
 def bench(extra: list[str]) -> int:

@@ -13,13 +13,14 @@ differ); :func:`export_notebooks` writes them into a folder.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "Shipped", "course_notebooks", "export_notebooks", "COURSE_NOTEBOOK_NAME"]
+__all__ = ["REPO_ROOT", "Shipped", "course_notebooks", "export_notebooks", "without_outputs", "COURSE_NOTEBOOK_NAME"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Without git, a course notebook is told from a student's by its name: "05_cnn_mnist.ipynb",
@@ -99,14 +100,31 @@ def course_notebooks(root: Path | str | None = None, folder: str = "notebooks") 
     return Shipped(files, f"working files in {root / folder} (no git)", False, [note])
 
 
+def without_outputs(blob: bytes) -> bytes:
+    """A notebook's bytes with every code cell's outputs and execution count
+    cleared, as the course commits them."""
+    nb = json.loads(blob.decode("utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def export_notebooks(dest: Path | str, root: Path | str | None = None, folder: str = "notebooks") -> Shipped:
     """Write the course notebooks (see :func:`course_notebooks`) into
-    ``dest``, emptied first of any ``.ipynb`` files; return the :class:`Shipped`."""
+    ``dest``, emptied first of any ``.ipynb`` files; return the :class:`Shipped`.
+    Without git, the working files are written with their outputs cleared
+    (the course commits none), so outputs a student saved cannot fail a test."""
     shipped = course_notebooks(root, folder)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("*.ipynb"):
         old.unlink()
     for name, blob in shipped.files.items():
+        if not shipped.from_git:
+            try:
+                blob = without_outputs(blob)
+            except (ValueError, UnicodeDecodeError):
+                pass  # not valid JSON: written as it is, and the test run reports it
         (dest / name).write_bytes(blob)
     return shipped

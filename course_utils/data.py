@@ -16,6 +16,7 @@ Set COURSE_OFFLINE=1 to skip download attempts entirely.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -137,7 +138,7 @@ def is_writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & stat.S_IWUSR)
 
 
-class _FastFailHTTPConnection(http.client.HTTPConnection):
+class _ConnectFast:
     """Reaching the server gets CONNECT_TIMEOUT_S; each read of the transfer
     then gets the request's (longer) timeout."""
 
@@ -150,8 +151,12 @@ class _FastFailHTTPConnection(http.client.HTTPConnection):
         self.sock.settimeout(read_timeout)
 
 
-class _FastFailHTTPSConnection(http.client.HTTPSConnection):
-    connect = _FastFailHTTPConnection.connect
+class _FastFailHTTPConnection(_ConnectFast, http.client.HTTPConnection):
+    pass
+
+
+class _FastFailHTTPSConnection(_ConnectFast, http.client.HTTPSConnection):
+    pass
 
 
 class _FastFailHTTPHandler(urllib.request.HTTPHandler):
@@ -185,11 +190,17 @@ def _download(url: str, dest: Path, sha256: str) -> str | None:
     host = urllib.parse.urlsplit(url).hostname or ""
     if host in _unreachable:
         return f"{_unreachable[host]}; not tried again in this session"
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    except OSError as exc:
-        return f"cannot write into {dest.parent} ({exc.strerror or exc})"
+    created = not dest.parent.exists()
+    for attempt in range(2):   # a second try if another process removed the new empty folder meanwhile
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+            break
+        except FileNotFoundError:
+            if attempt:
+                return f"cannot write into {dest.parent} (it keeps disappearing)"
+        except OSError as exc:
+            return f"cannot write into {dest.parent} ({exc.strerror or exc})"
     partial = Path(name)
     opener = urllib.request.build_opener(_FastFailHTTPHandler, _FastFailHTTPSHandler)
     try:
@@ -198,6 +209,9 @@ def _download(url: str, dest: Path, sha256: str) -> str | None:
                 fh.write(block)
     except (OSError, http.client.HTTPException) as exc:
         partial.unlink(missing_ok=True)  # our own partial file, nobody else's
+        if created:
+            with contextlib.suppress(OSError):   # only if still empty: another process may be using it
+                dest.parent.rmdir()
         if isinstance(exc, urllib.error.HTTPError):
             return f"download failed (HTTP {exc.code} {exc.reason})"
         network = isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError,

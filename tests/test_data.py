@@ -333,7 +333,17 @@ def test_a_network_that_drops_packets_fails_fast_and_says_why_once(data_home, mo
     assert not text.is_shakespeare and "no usable connection to 127.0.0.1" in text.source
     assert "COURSE_OFFLINE=1" in text.source
     assert not mnist.is_full and "not tried again in this session" in mnist.source
-    assert not list(data_home.rglob("*.part"))
+    assert not list(data_home.iterdir()), "a failed download left files or folders behind"
+
+
+def test_https_downloads_use_the_same_short_connect_limit(data_home, monkeypatch, dropping_server):
+    monkeypatch.delenv("COURSE_OFFLINE")
+    monkeypatch.setattr(data, "_unreachable", {})
+    monkeypatch.setattr(data, "CONNECT_TIMEOUT_S", 1.0)
+    start = time.monotonic()
+    reason = data._download(dropping_server.replace("http:", "https:") + "/mnist.npz",
+                            data_home / "mnist" / "mnist.npz", "0" * 64)
+    assert time.monotonic() - start < 5 and "no usable connection to 127.0.0.1" in reason, reason
 
 
 def test_a_server_that_stalls_mid_transfer_fails_fast(data_home, monkeypatch):

@@ -64,23 +64,58 @@ def lab(extra: list[str]) -> int:
                *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra)
 
 
+def _option(extra: list[str], flag: str) -> bool:
+    if flag in extra:
+        extra.remove(flag)
+        return True
+    return False
+
+
 def test(extra: list[str]) -> int:
+    """The test suite. Default: unit tests plus every notebook in fast mode.
+    ``--full``: the notebooks only, in full mode (what students run), with an
+    empty model cache; ``--offline``: on the offline fallbacks (an empty data
+    dir, no downloads); ``--notebooks 05 07``: only those notebooks."""
     install()
+    import tempfile
+
+    extra = list(extra)
+    full, offline = _option(extra, "--full"), _option(extra, "--offline")
+    chosen = []
+    if "--notebooks" in extra:
+        at = extra.index("--notebooks")
+        extra.pop(at)
+        while at < len(extra) and not extra[at].startswith("-"):
+            chosen.append(extra.pop(at))
     env = dict(os.environ)
-    env.setdefault("COURSE_FAST", "1")           # short runs that still train for real
-    env.setdefault("COURSE_CHECK_STRICT", "1")   # the shipped exercise solutions must pass their checks
+    env["COURSE_FAST"] = "0" if full else env.get("COURSE_FAST", "1")   # fast: short runs that still train
+    env.setdefault("COURSE_CHECK_STRICT", "1")   # shipped solutions must pass their checks; claims must hold
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # two notebooks run at once on the two cores: one BLAS thread each avoids
     # oversubscription, which makes small numpy products many times slower
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    say(f"fast mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}")
-    notebooks = notebooks_under_test()
-    # One pytest run: unit tests plus every notebook executed by nbval on both
-    # cores (whole notebooks stay on one worker with --dist loadfile; tests/conftest.py
-    # runs each student-edition notebook as its own unit and the longest units first).
-    return run(PY, "-m", "pytest", "tests", notebooks.relative_to(ROOT), "--nbval-lax", "--nbval-current-env",
-               "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", "-q", *extra, env=env)
+    scratch = tempfile.TemporaryDirectory(prefix="course-test-")
+    if offline:
+        env["COURSE_DATA_DIR"] = os.path.join(scratch.name, "empty-data-dir")
+        os.makedirs(env["COURSE_DATA_DIR"])
+        env["COURSE_OFFLINE"] = "1"
+    if full:
+        env["COURSE_CACHE_DIR"] = os.path.join(scratch.name, "model-cache")   # empty: everything trains
+    folder = notebooks_under_test()   # the notebooks as committed, not the working files
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in folder.glob("*.ipynb")
+                       if not chosen or any(p.name.startswith(c) for c in chosen))
+    targets = notebooks if (full or chosen) else ["tests", *notebooks]
+    say(f"{'FULL' if full else 'fast'} mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}"
+        f"{' (offline fallbacks)' if offline else ''}; {len(notebooks)} notebook(s)")
+    # One pytest run: whole notebooks stay on one worker with --dist loadfile; tests/conftest.py
+    # runs each student-edition notebook as its own unit and the longest units first.
+    try:
+        return run(PY, "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
+                   f"--nbval-cell-timeout={1800 if full else 600}", "-n", "2", "--dist", "loadfile", "-q",
+                   *extra, env=env)
+    finally:
+        scratch.cleanup()
 
 
 def notebooks_under_test(root: Path = ROOT) -> Path:

@@ -90,6 +90,10 @@ def test_call_safely():
 
 def test_call_for_number():
     assert check.call_for_number(lambda a, b: a * b, 3, 4, name="f", whole=True) == (12, None)
+    # NumPy scalars, one-element arrays and whole floats are numbers a student may return
+    assert check.call_for_number(lambda: np.int64(7), name="f", whole=True) == (7, None)
+    assert check.call_for_number(lambda: np.array([0.25]), name="f") == (0.25, None)
+    assert check.call_for_number(lambda: 12.0, name="f", whole=True) == (12, None)
     assert "not done yet" in check.call_for_number(lambda: None, name="f")[1]
     assert "whole number" in check.call_for_number(lambda: "x", name="f", whole=True)[1]
     assert "ZeroDivisionError" in check.call_for_number(lambda: 1 / 0, name="f")[1]

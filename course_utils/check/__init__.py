@@ -134,11 +134,13 @@ def call_for_number(fn, *args, name: str = "your function", whole: bool = False)
     if err:
         return None, err
     kind = "a whole number" if whole else "a number"
-    if isinstance(got, np.ndarray) and got.size == 1:
-        got = got.reshape(()).item()
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
+    try:   # a Python or NumPy number, a one-element array or a scalar tensor; never text or True/False
+        arr = None if isinstance(got, (str, bytes, bool, np.bool_)) else np.asarray(got)
+    except Exception:  # noqa: BLE001 - whatever the student returned
+        arr = None
+    if arr is None or arr.dtype.kind not in "iuf" or arr.size != 1:
         return None, f"{name} should return {kind}, got {_args.describe(got)}."
-    value = float(got)
+    value = float(arr.reshape(()))
     if not np.isfinite(value):
         return None, (f"{name} returned {value}: look for a division by zero or the log of 0 "
                       f"(it should return {kind}).")

@@ -2,15 +2,14 @@
 (issue 15, point 6): no cell raises, every check rejects its stub, and every cell that
 needs an exercise's answer prints one "skipped until ..." line instead."""
 import os
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from course_utils import editions
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import editions  # noqa: E402
 
 NOTEBOOKS = ["00_setup", "01_perceptron", "02_xor", "03_backprop", "04_convolution"]
 

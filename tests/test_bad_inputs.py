@@ -312,7 +312,8 @@ NOTHING_TO_CHECK = {
     "fast_mode": "no arguments", "pick": "any two values are valid", "strict_mode": "no arguments",
     "data_dir": "no arguments", "load_photo": "no arguments", "dataset_status": "no arguments",
     "load_mnist_5k": "no arguments", "describe_data_dir": "no arguments",
-    "use_projector_style": "no arguments", "device_report": "no arguments",
+    "use_projector_style": "no arguments", "use_dark_style": "the same argument as use_course_style",
+    "device_report": "no arguments",
     "print_device_report": "no arguments", "quiet_tensorflow_logs": "no arguments",
 }
 MODULES = (course_utils, data, plotting, check, device)

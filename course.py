@@ -144,6 +144,14 @@ def editions(extra: list[str]) -> int:
     return run(PY, "-m", "course_utils.editions", *extra)
 
 
+def links(extra: list[str]) -> int:
+    """Colab/Binder links and the Colab bootstrap in every notebook and the README
+    (course_utils/launch.py; its REPOSITORY constant is the repository's address)."""
+    from course_utils.launch import main as links_main  # standard library only: works before install
+
+    return links_main(extra)
+
+
 def hub(extra: list[str]) -> int:
     """JupyterHub on 127.0.0.1:8000 with test students (hub/demo.py --help for options)."""
     install()
@@ -152,7 +160,7 @@ def hub(extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub, "links": links,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 __all__ = ["REPOSITORY", "BRANCH", "colab_url", "binder_url", "bootstrap_source", "runtime_pins",
-           "with_bootstrap", "with_links", "update_notebooks", "readme_block"]
+           "install_missing", "with_bootstrap", "with_links", "update_notebooks", "update_readme", "readme_block"]
 
 REPOSITORY = "your-org/dl-course"     # <- the course's GitHub owner/name: change it, then `python3 course.py links`
 BRANCH = "main"
@@ -61,29 +61,49 @@ def runtime_pins(requirements: Path = ROOT / "requirements.txt") -> list[str]:
 
 
 def bootstrap_source(pins: list[str] | None = None, repository: str = REPOSITORY, branch: str = BRANCH) -> str:
-    """The lines that go first in every notebook's first code cell."""
+    """The lines that go first in every notebook's first code cell. They
+    install only the course package itself, then leave the rest to
+    :func:`install_missing` (from the package just installed)."""
     pins = runtime_pins() if pins is None else pins
     source = f"git+https://github.com/{repository}@{branch}"
-    return f'''{BEGIN}
-import importlib.util
+    return f"""{BEGIN}
+import importlib, importlib.util, os, subprocess, sys
 if importlib.util.find_spec("course_utils") is None:
-    import importlib, importlib.metadata, os, subprocess, sys
-    def _version(pin):
+    _source = os.environ.get("COURSE_SOURCE", "{source}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", _source], check=True)
+    importlib.invalidate_caches()
+    from course_utils.launch import install_missing
+    install_missing(_source, "{' '.join(pins)}")
+{END}"""
+
+
+def install_missing(source: str, pins: str) -> list[str]:
+    """The bootstrap's second step, once the course package is installed:
+    install those ``pins`` (space-separated ``name==version``) whose package
+    is missing, keep the versions the machine already has (Colab's
+    TensorFlow, say: replacing it would need a runtime restart), and print one
+    line saying what was done. Returns the pins it installed."""
+    import importlib
+    import importlib.metadata
+    import subprocess
+    import sys
+
+    def version(pin):
         try:
             return importlib.metadata.version(pin.split("==")[0])
         except importlib.metadata.PackageNotFoundError:
             return None
-    _pins = {" ".join(pins)!r}.split()
-    _missing = [p for p in _pins if _version(p) is None]
-    _kept = [f"{{p.split('==')[0]}} {{_version(p)}}" for p in _pins if _version(p) not in (None, p.split("==")[1])]
-    _source = os.environ.get("COURSE_SOURCE", {source!r})
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", _source], check=True)
-    if _missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *_missing], check=True)
-    importlib.invalidate_caches()
-    print(f"[course] installed the course package from {{_source}}; pinned packages installed: "
-          f"{{', '.join(_missing) or 'none'}}; kept this machine's {{', '.join(_kept) or 'none'}}")
-{END}'''
+
+    pins_list = pins.split()
+    missing = [p for p in pins_list if version(p) is None]
+    kept = [f"{p.split('==')[0]} {version(p)}" for p in pins_list if version(p) not in (None, p.split("==")[1])]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+        importlib.invalidate_caches()
+    print(f"[course] installed the course package from {source}; pinned packages installed: "
+          f"{', '.join(missing) or 'none'}; kept this machine's {', '.join(kept) or 'none'}"
+          + (" (the course is tested with the pinned versions)" if kept else ""))
+    return missing
 
 
 def _strip_block(source: str) -> str:
@@ -128,10 +148,10 @@ def with_links(nb: dict, name: str, repository: str = REPOSITORY, branch: str = 
 
 
 def readme_block(names: list[str], repository: str = REPOSITORY, branch: str = BRANCH) -> str:
-    rows = " · ".join(f"`{Path(n).stem}` [Colab]({colab_url(n, repository, branch)}) "
-                      f"[Binder]({binder_url(n, repository, branch)})" for n in names)
-    return (f"{README_BEGIN}\nOpen a notebook without installing anything (Colab installs the course package "
-            f"in the first cell; Binder builds `environment.yml`): {rows}\n{README_END}")
+    rows = "\n".join(f"- `{Path(n).stem}`: [open in Colab]({colab_url(n, repository, branch)}) · "
+                     f"[open in Binder]({binder_url(n, repository, branch)})" for n in names)
+    return (f"{README_BEGIN}\nWithout installing anything: Colab installs the course package in the notebook's "
+            f"first cell; Binder builds `environment.yml` and opens JupyterLab on the notebook.\n\n{rows}\n{README_END}")
 
 
 def update_notebooks(root: Path = ROOT, check: bool = False) -> list[str]:
@@ -149,6 +169,15 @@ def update_notebooks(root: Path = ROOT, check: bool = False) -> list[str]:
             changed.append(str(path.relative_to(root)))
             if not check:
                 path.write_text(new, encoding="utf-8")
+    if update_readme(root, names, check):
+        changed.append("README.md")
+    return changed
+
+
+def update_readme(root: Path = ROOT, names: list[str] | None = None, check: bool = False) -> bool:
+    """Write (or replace) the launch block right after the README's course
+    map table. Returns True when the README changed (would change)."""
+    names = names if names is not None else sorted(p.name for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
     block = readme_block(names)
@@ -158,11 +187,9 @@ def update_notebooks(root: Path = ROOT, check: bool = False) -> list[str]:
         at = text.index("## Course map")
         table_end = re.compile(r"\n\|[^\n]*\n(?!\|)").search(text, at)
         new = text[:table_end.end()] + "\n" + block + "\n" + text[table_end.end():]
-    if new != text:
-        changed.append("README.md")
-        if not check:
-            readme.write_text(new, encoding="utf-8")
-    return changed
+    if new != text and not check:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
 
 
 def _text(source) -> str:

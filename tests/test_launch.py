@@ -149,3 +149,13 @@ def test_bootstrap_cell_installs_the_course_in_a_fresh_environment(tmp_path):
     again = subprocess.run([py, "-c", launch.bootstrap_source(pins)], capture_output=True, text=True, env=env,
                            cwd=tmp_path)
     assert again.returncode == 0 and again.stdout == "", "with course_utils present the bootstrap does nothing"
+
+
+def test_committed_notebooks_carry_the_current_bootstrap_once_it_is_in():
+    """Once `python3 course.py links` has run on the notebooks, a changed pin
+    or repository must be carried into all of them (run it again)."""
+    having = [p.name for p in NOTEBOOKS if launch.BEGIN in _first_code(json.loads(p.read_text()))]
+    if not having:
+        pytest.skip("the notebooks do not have the bootstrap yet: the coordinator runs `python3 course.py links`")
+    stale = launch.update_notebooks(ROOT, check=True)
+    assert not stale, f"out of date: {stale}; run `python3 course.py links`"

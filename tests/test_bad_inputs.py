@@ -314,7 +314,7 @@ NOTHING_TO_CHECK = {
     "load_mnist_5k": "no arguments", "describe_data_dir": "no arguments",
     "use_projector_style": "no arguments", "use_dark_style": "the same argument as use_course_style",
     "device_report": "no arguments",
-    "print_device_report": "no arguments", "quiet_tensorflow_logs": "no arguments",
+    "print_device_report": "no arguments", "verdicts": "no arguments", "quiet_tensorflow_logs": "no arguments",
 }
 MODULES = (course_utils, data, plotting, check, device)
 

@@ -6,7 +6,9 @@
 
 Also: ``bench`` (benchmark figures), ``editions`` (student and instructor editions
 in editions/), ``hub`` (the course's JupyterHub on this machine for a local demo with
-a few test students; see hub/ and the README), ``install``.
+a few test students; see hub/ and the README), ``site`` (the course website in site/:
+every notebook executed, readable without installing; ``--fast`` for CI), ``links``
+(Colab/Binder links and the Colab bootstrap cell in every notebook), ``install``.
 Everything goes into ./.venv; re-runs skip the install when nothing changed.
 Needs only Python 3.11 and access to PyPI.
 """
@@ -144,6 +146,13 @@ def editions(extra: list[str]) -> int:
     return run(PY, "-m", "course_utils.editions", *extra)
 
 
+def site(extra: list[str]) -> int:
+    """The course website in site/: every notebook executed (full mode; --fast for CI),
+    static pages that open from the folder with no network (tools/site/build.py --help)."""
+    install()
+    return run(PY, ROOT / "tools" / "site" / "build.py", *extra)
+
+
 def links(extra: list[str]) -> int:
     """Colab/Binder links and the Colab bootstrap in every notebook and the README
     (course_utils/launch.py; its REPOSITORY constant is the repository's address)."""
@@ -160,7 +169,7 @@ def hub(extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub, "links": links,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub, "links": links, "site": site,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

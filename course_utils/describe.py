@@ -209,3 +209,11 @@ def confusion_matrix_text(cm, names) -> str:
     return (f"Confusion matrix of {n} predictions over {len(cm)} classes (rows: true class, columns: "
             f"predicted): {correct} correct ({number(100 * correct / max(n, 1), 3)} %). "
             + (f"Most frequent confusions: {worst}." if off else "No confusions."))
+
+
+def model_text(boxes, title=None) -> str:
+    """For plot_model: ``boxes`` are its (layer text, output shape, parameters) in order."""
+    total = sum(int(p) for _, _, p in boxes)
+    steps = [f"{text} ({'x'.join(str(d) for d in shape) if shape else '?'})" for text, shape, _ in boxes]
+    return (f"{title + ': ' if title else ''}a network of {len(boxes) - 1} blocks with {total:,} parameters, "
+            f"from input to output: " + ", then ".join(steps) + ".")

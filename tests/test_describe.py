@@ -59,8 +59,19 @@ def _confusion():
     return fig, ["6 predictions over 3 classes", "3 correct (50 %)", "true fox predicted as dog (2 times)"]
 
 
+def _model():
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(10)])
+    fig = plotting.plot_model(model)
+    return fig, [f"{model.count_params():,} parameters", "(26x26x8)", "(10)."]
+
+
 CASES = {"plot_decision_boundary": _boundary, "plot_history": _history, "plot_image_grid": _grid,
          "plot_kernels": _kernels, "plot_feature_maps": _maps, "plot_confusion_matrix": _confusion}
+if hasattr(plotting, "plot_model"):   # from the nb05 branch: `return _describe.attach(fig, _describe.model_text(boxes, title))`
+    CASES["plot_model"] = _model
 
 
 def test_every_plotting_helper_has_a_description_case():

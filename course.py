@@ -40,8 +40,8 @@ def install() -> None:
     """Create .venv and install the pinned packages plus course_utils (editable)."""
     if sys.version_info[:2] != (3, 11):
         say(f"warning: the course is pinned for Python 3.11, this is {sys.version.split()[0]}.")
-    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()
-                            + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+                            + (ROOT / "tools" / "patch_slideshow.py").read_bytes()).hexdigest()
     if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         say("environment up to date (.venv)")
         return
@@ -55,16 +55,33 @@ def install() -> None:
     for step in steps:
         if run(*step) != 0:
             sys.exit(f"[course] install failed: {' '.join(map(str, step))}")
+    patch_slideshow()
     STAMP.write_text(wanted)
     say("environment ready")
 
 
+def patch_slideshow() -> None:
+    """Slides: carry the one-line jupyterlab-slideshow fix (tools/patch_slideshow.py)."""
+    if run(PY, ROOT / "tools" / "patch_slideshow.py") != 0:
+        say("warning: could not patch jupyterlab-slideshow; cells marked '-' may be missing from decks")
+
+
+FIRST_NOTEBOOK = "notebooks/00_setup.ipynb"
+
+
+def lab_command(extra: list[str] = ()) -> list:
+    """The JupyterLab command line: on 127.0.0.1 with its token, and the printed URL
+    opens the first notebook rather than the Launcher."""
+    return [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
+            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra]
+
+
 def lab(extra: list[str]) -> int:
     install()
-    say("opening JupyterLab on the course (the URL with its token is printed below; Ctrl-C stops it)")
-    return run(PY, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
-               "notebooks/00_setup.ipynb",
-               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra)
+    say(f"opening JupyterLab on {FIRST_NOTEBOOK} (the URL with its token is printed below; Ctrl-C stops it)")
+    say("present a notebook as slides: the deck button in the notebook toolbar; Esc leaves the deck")
+    return run(*lab_command(extra))
 
 
 def _option(extra: list[str], flag: str) -> bool:

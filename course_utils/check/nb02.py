@@ -31,7 +31,7 @@ def threshold_unit(fn) -> bool:
             return report(False, f"threshold_unit{label}: the outputs are inverted (1 where they should be 0).")
         if np.array_equal(got_arr.astype(float), (_X @ np.array([w1, w2]) + theta > 0).astype(int)):
             return report(False, f"threshold_unit{label}: theta is a threshold to exceed, so it enters the comparison with the opposite sign.")
-        if not set(np.unique(got_arr)).issubset({0, 1, False, True}):
+        if not set(np.unique(got_arr)).issubset({0, 1}):
             return report(False, f"threshold_unit{label} should return 0/1 values, not the weighted sums.")
         _, msg = compare_arrays(got_arr, expected, "the outputs")
         return report(False, f"threshold_unit{label}: {msg}")

@@ -5,7 +5,8 @@
     python3 course.py test   install the same and run the whole test suite
 
 Also: ``bench`` (benchmark figures), ``editions`` (student and instructor editions
-in editions/), ``install``.
+in editions/), ``hub`` (the course's JupyterHub on this machine for a local demo with
+a few test students; see hub/ and the README), ``install``.
 Everything goes into ./.venv; re-runs skip the install when nothing changed.
 Needs only Python 3.11 and access to PyPI.
 """
@@ -37,8 +38,8 @@ def install() -> None:
     """Create .venv and install the pinned packages plus course_utils (editable)."""
     if sys.version_info[:2] != (3, 11):
         say(f"warning: the course is pinned for Python 3.11, this is {sys.version.split()[0]}.")
-    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()
-                            + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+                            + (ROOT / "tools" / "patch_slideshow.py").read_bytes()).hexdigest()
     if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         say("environment up to date (.venv)")
         return
@@ -52,33 +53,85 @@ def install() -> None:
     for step in steps:
         if run(*step) != 0:
             sys.exit(f"[course] install failed: {' '.join(map(str, step))}")
+    patch_slideshow()
     STAMP.write_text(wanted)
     say("environment ready")
 
 
+def patch_slideshow() -> None:
+    """Slides: carry the one-line jupyterlab-slideshow fix (tools/patch_slideshow.py)."""
+    if run(PY, ROOT / "tools" / "patch_slideshow.py") != 0:
+        say("warning: could not patch jupyterlab-slideshow; cells marked '-' may be missing from decks")
+
+
+FIRST_NOTEBOOK = "notebooks/00_setup.ipynb"
+
+
+def lab_command(extra: list[str] = ()) -> list:
+    """The JupyterLab command line: on 127.0.0.1 with its token, and the printed URL
+    opens the first notebook rather than the Launcher."""
+    return [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
+            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra]
+
+
 def lab(extra: list[str]) -> int:
     install()
-    say("opening JupyterLab on the course (the URL with its token is printed below; Ctrl-C stops it)")
-    return run(PY, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
-               "notebooks/00_setup.ipynb",
-               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra)
+    say(f"opening JupyterLab on {FIRST_NOTEBOOK} (the URL with its token is printed below; Ctrl-C stops it)")
+    say("present a notebook as slides: the deck button in the notebook toolbar; Esc leaves the deck")
+    return run(*lab_command(extra))
+
+
+def _option(extra: list[str], flag: str) -> bool:
+    if flag in extra:
+        extra.remove(flag)
+        return True
+    return False
 
 
 def test(extra: list[str]) -> int:
+    """The test suite. Default: unit tests plus every notebook in fast mode.
+    ``--full``: the notebooks only, in full mode (what students run), with an
+    empty model cache; ``--offline``: on the offline fallbacks (an empty data
+    dir, no downloads); ``--notebooks 05 07``: only those notebooks."""
     install()
+    import tempfile
+
+    extra = list(extra)
+    full, offline = _option(extra, "--full"), _option(extra, "--offline")
+    chosen = []
+    if "--notebooks" in extra:
+        at = extra.index("--notebooks")
+        extra.pop(at)
+        while at < len(extra) and not extra[at].startswith("-"):
+            chosen.append(extra.pop(at))
     env = dict(os.environ)
-    env.setdefault("COURSE_FAST", "1")           # short runs that still train for real
-    env.setdefault("COURSE_CHECK_STRICT", "1")   # the shipped exercise solutions must pass their checks
+    env["COURSE_FAST"] = "0" if full else env.get("COURSE_FAST", "1")   # fast: short runs that still train
+    env.setdefault("COURSE_CHECK_STRICT", "1")   # shipped solutions must pass their checks; claims must hold
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # two notebooks run at once on the two cores: one BLAS thread each avoids
     # oversubscription, which makes small numpy products many times slower
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    say(f"fast mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}")
-    # One pytest run: unit tests plus every notebook executed by nbval on both
-    # cores (whole notebooks stay on one worker with --dist loadfile).
-    return run(PY, "-m", "pytest", "tests", "notebooks", "--nbval-lax", "--nbval-current-env",
-               "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", "-q", *extra, env=env)
+    scratch = tempfile.TemporaryDirectory(prefix="course-test-")
+    if offline:
+        env["COURSE_DATA_DIR"] = os.path.join(scratch.name, "empty-data-dir")
+        os.makedirs(env["COURSE_DATA_DIR"])
+        env["COURSE_OFFLINE"] = "1"
+    if full:
+        env["COURSE_CACHE_DIR"] = os.path.join(scratch.name, "model-cache")   # empty: everything trains
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")
+                       if not chosen or any(p.name.startswith(c) for c in chosen))
+    targets = notebooks if (full or chosen) else ["tests", *notebooks]
+    say(f"{'FULL' if full else 'fast'} mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}"
+        f"{' (offline fallbacks)' if offline else ''}; {len(notebooks)} notebook(s)")
+    # One pytest run: whole notebooks stay on one worker with --dist loadfile.
+    try:
+        return run(PY, "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
+                   f"--nbval-cell-timeout={1800 if full else 600}", "-n", "2", "--dist", "loadfile", "-q",
+                   *extra, env=env)
+    finally:
+        scratch.cleanup()
 
 
 def bench(extra: list[str]) -> int:
@@ -91,8 +144,15 @@ def editions(extra: list[str]) -> int:
     return run(PY, ROOT / "tools" / "editions.py", *extra)
 
 
+def hub(extra: list[str]) -> int:
+    """JupyterHub on 127.0.0.1:8000 with test students (hub/demo.py --help for options)."""
+    install()
+    # exec: Ctrl-C and kill reach JupyterHub itself, which then stops the students' servers
+    os.execv(PY, [str(PY), str(ROOT / "hub" / "demo.py"), *extra])
+
+
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

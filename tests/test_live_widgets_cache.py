@@ -60,7 +60,7 @@ def test_panel_trains_with_exactly_the_values_set():
     assert [l.rate for l in model.layers if isinstance(l, keras.layers.Dropout)] == [0.35]
     assert run["steps_per_epoch"] == 256 // 32 and len(run["history"]["loss"]) == 2
     assert panel.first_point_s is not None and panel.live.draw_count > 0
-    assert not panel.train_button.disabled and panel.stop_button.disabled
+    assert panel.train_button.description == "Train" and not panel.running
 
 
 def test_panel_stop_ends_training_and_keeps_runs():

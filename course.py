@@ -120,12 +120,14 @@ def test(extra: list[str]) -> int:
         env["COURSE_OFFLINE"] = "1"
     if full:
         env["COURSE_CACHE_DIR"] = os.path.join(scratch.name, "model-cache")   # empty: everything trains
-    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")
+    folder = notebooks_under_test()   # the notebooks as committed, not the working files
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in folder.glob("*.ipynb")
                        if not chosen or any(p.name.startswith(c) for c in chosen))
     targets = notebooks if (full or chosen) else ["tests", *notebooks]
     say(f"{'FULL' if full else 'fast'} mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}"
         f"{' (offline fallbacks)' if offline else ''}; {len(notebooks)} notebook(s)")
-    # One pytest run: whole notebooks stay on one worker with --dist loadfile.
+    # One pytest run: whole notebooks stay on one worker with --dist loadfile; tests/conftest.py
+    # runs each student-edition notebook as its own unit and the longest units first.
     try:
         return run(PY, "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
                    f"--nbval-cell-timeout={1800 if full else 600}", "-n", "2", "--dist", "loadfile", "-q",
@@ -134,14 +136,29 @@ def test(extra: list[str]) -> int:
         scratch.cleanup()
 
 
+def notebooks_under_test(root: Path = ROOT) -> Path:
+    """Copy the course notebooks as committed (git HEAD) into build/test-notebooks/
+    and return that folder: the tests check what the course ships, not a student's
+    own notebooks in notebooks/ or outputs JupyterLab autosaved there."""
+    from course_utils.shipped import export_notebooks  # standard library only: works before install
+
+    target = root / "build" / "test-notebooks"
+    shipped = export_notebooks(target, root)
+    say(f"notebooks under test: {len(shipped.files)} from {shipped.source}, copied to {target.relative_to(root)}/")
+    for note in shipped.notes:
+        say(note)
+    return target
+
+
 def bench(extra: list[str]) -> int:
     install()
     return run(PY, ROOT / "benchmarks" / "run_benchmarks.py", *extra)
 
 
 def editions(extra: list[str]) -> int:
+    """Student and instructor editions of the committed notebooks (course_utils/editions.py)."""
     install()
-    return run(PY, ROOT / "tools" / "editions.py", *extra)
+    return run(PY, "-m", "course_utils.editions", *extra)
 
 
 def hub(extra: list[str]) -> int:

@@ -338,3 +338,121 @@ def _maybe_log_scale(ax, series) -> None:
     if _wide_range([v for s in series for v in s]):
         ax.set_yscale("log")
         ax.set_ylabel("log scale")
+
+
+class StopOnNaN:
+    """Keras callback: stop training as soon as the loss, or the weights,
+    become NaN or infinite, and say where and the likely causes.
+
+    The loss is checked after every batch (free). Keras clips predicted
+    probabilities, so NaN data can leave the loss finite (near chance) while
+    the weights are NaN: those are checked after the first batch, then at most
+    every ``check_every_s`` seconds (reading every weight takes a millisecond
+    or two) and at the end of each epoch, and the message gives the batches
+    between which they went bad.
+
+    Pass it in ``callbacks=[StopOnNaN()]``. After ``fit``, ``stopped`` says
+    whether it stopped training; ``epoch`` and ``batch`` (counted from 1) say
+    where it noticed; ``message`` is the sentence it printed (``verbose=False``
+    only keeps it, e.g. for a status line). Keras is imported when the
+    callback is made, not with this module.
+    """
+
+    _with_keras: dict = {}
+
+    def __new__(cls, *args, **kwargs):
+        import keras
+
+        if not issubclass(cls, keras.callbacks.Callback):
+            # the same class with keras.callbacks.Callback as a second base, made once
+            if cls not in StopOnNaN._with_keras:
+                StopOnNaN._with_keras[cls] = type(cls.__name__, (cls, keras.callbacks.Callback),
+                                                  {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                                   "__doc__": cls.__doc__})
+            cls = StopOnNaN._with_keras[cls]
+        return object.__new__(cls)
+
+    def __init__(self, verbose: bool = True, check_every_s: float = 0.5):
+        super().__init__()
+        self.verbose = verbose
+        self.check_every_s = check_every_s
+        self._reset()
+
+    def _reset(self):
+        self.stopped = False
+        self.epoch = self.batch = None
+        self.message = ""
+        self._epoch = 0
+        self._last_good = None   # (epoch, batch) of the last check that found finite weights
+        self._last_check = None
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        import time
+
+        now = time.monotonic()
+        due = self._last_check is None or now - self._last_check >= self.check_every_s
+        if due:
+            self._last_check = now
+        self._check(logs, batch, weights=due)
+
+    def on_epoch_end(self, epoch, logs=None):
+        steps = (self.params or {}).get("steps")
+        self._check(logs, steps - 1 if steps else None, weights=True)   # also sees val_loss
+
+    def _check(self, logs, batch, weights: bool):
+        import math
+
+        import numpy as np
+
+        if self.stopped:
+            return
+        where = (self._epoch + 1, None if batch is None else batch + 1)
+        what = None
+        for key, value in (logs or {}).items():
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue
+            if str(key).endswith("loss") and not math.isfinite(value):
+                what, since = f"{key} became {value}", None
+                break
+        if what is None:
+            if not weights:
+                return
+            bad = [w for w in (getattr(self.model, "weights", None) or []) if not np.isfinite(np.asarray(w)).all()]
+            if not bad:
+                self._last_good = where
+                return
+            name = getattr(bad[0], "path", None) or getattr(bad[0], "name", "?")
+            what, since = f"the weights became NaN/inf ({name})", self._last_good
+        self.stopped = True
+        self.epoch, self.batch = where
+        steps = (self.params or {}).get("steps")
+
+        def at(epoch, batch):
+            return f"epoch {epoch}" + ("" if batch is None else f", batch {batch}")
+
+        of = f" of {steps}" if steps and self.batch is not None else ""
+        if since is None:
+            place = f"in {at(*where)}{of}" if self.batch is not None or not what.startswith("the weights") \
+                else f"in epoch {self.epoch}"
+        elif since[0] == self.epoch and since[1] is not None and self.batch is not None:
+            place = f"in epoch {self.epoch}, after batch {since[1]} and by batch {self.batch}{of}"
+        else:
+            place = f"after {at(*since)} and by {at(*where)}{of}"
+        if what.startswith("val_"):
+            causes = "the validation data contain NaN or inf values (check np.isfinite(x_val).all())"
+        else:
+            causes = ("the training data contain NaN or inf values (check np.isfinite(x).all()), "
+                      "or the learning rate is too high (try one 10 times smaller)")
+        self.message = f"Training stopped: {what} {place}. Likely causes: {causes}."
+        if self.model is not None:
+            self.model.stop_training = True
+        if self.verbose:
+            print(self.message)

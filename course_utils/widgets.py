@@ -37,9 +37,6 @@ BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 DROPOUT_RANGE = (0.0, 0.8)
 EPOCHS_RANGE = (1, 50)
 SPARSE_LOSSES = ("sparse_categorical_crossentropy",)
-NAN_CAUSES = ("the learning rate is too high (try one ten times smaller)",
-              "the data contain NaN or infinite values",
-              "a custom loss or layer divides by zero or takes the log of 0")
 
 # In Presentation Mode (View > Appearance > Presentation Mode) JupyterLab enlarges text but
 # not widgets or images: the panel follows with a zoom.
@@ -151,38 +148,6 @@ def train_model(build_model, train_data, val_data, learning_rate, batch_size, dr
     history = model.fit(x, y, validation_data=val, batch_size=settings["batch_size"],
                         epochs=settings["epochs"], verbose=0, callbacks=list(callbacks))
     return model, history.history
-
-
-def _nan_stopper():
-    """A Keras callback that stops training when the loss becomes NaN or infinite and
-    records where: ``live.StopOnNaN`` when course_utils provides it, else a local one.
-    Both expose ``.epoch``, ``.batch`` (0-based) and ``.stopped``."""
-    if hasattr(_live, "StopOnNaN"):
-        try:
-            stopper = _live.StopOnNaN()
-            if all(hasattr(stopper, a) for a in ("epoch", "batch", "stopped")):
-                return stopper
-        except TypeError:
-            pass
-    import keras
-
-    class StopOnNaNLoss(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.epoch = self.batch = None
-            self.stopped = False
-            self._epoch = 0
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(float(loss)):
-                self.epoch, self.batch, self.stopped = self._epoch, batch, True
-                self.model.stop_training = True
-
-    return StopOnNaNLoss()
 
 
 def teach(exc: BaseException, limit: int = 240) -> str:
@@ -329,7 +294,7 @@ class TuningPanel:
         started = time.perf_counter()
         callback = self.live.callback(label=short_label, stop_event=self._stop)
         first_point = _FirstPointTimer(started, self)
-        nan = _nan_stopper()
+        nan = _live.StopOnNaN(verbose=False)
         try:
             model, history = train_model(self.build_model, self.train_data, self.val_data,
                                          loss=self.loss, metrics=self.metrics,
@@ -346,11 +311,8 @@ class TuningPanel:
                       "steps_per_epoch": first_point.steps}
             self.runs.append(record)
             if nan.stopped:
-                record["nan_at"] = (nan.epoch + 1, nan.batch + 1)
-                steps = f" of {first_point.steps}" if first_point.steps else ""
-                self._say(f"Stopped {label}: the loss became NaN or infinite at epoch {nan.epoch + 1}, "
-                          f"batch {nan.batch + 1}{steps}. Likely causes: " + "; ".join(NAN_CAUSES) + ".",
-                          error=True)
+                record["nan_at"] = (nan.epoch, nan.batch)   # counted from 1
+                self._say(f"Run {label}: {nan.message}", error=True)
             else:
                 self._say(self._summary(label, history, seconds, stopped))
         finally:

@@ -113,7 +113,7 @@ def test_nan_run_stops_and_says_where_and_why():
     assert run["stopped"] and run["nan_at"] == (1, 1), run
     assert len(run["history"]["loss"]) == 1, "training went on after the loss became NaN"
     status = panel.status.value
-    assert "epoch 1, batch 1 of 6" in status and "learning rate" in status and "NaN or infinite" in status
+    assert "epoch 1, batch 1 of 6" in status and "learning rate" in status and "NaN or inf" in status
 
 
 def test_errors_in_the_status_are_short_escaped_and_teach():

@@ -15,7 +15,7 @@ read the notebook's results. Prints
 Targets on a 2-core CPU: held-out loss <= 1.85 nats/char on Tiny Shakespeare;
 training <= 300 s; 500 characters in <= 2 s.
 
-Run:  COURSE_DATA_DIR=../shared/data python benchmarks/nb06_char_rnn.py [--fast]
+Run:  COURSE_DATA_DIR=../shared/data python benchmarks/nb06_char_rnn.py [--fast] [--save /tmp/06-run.ipynb]
 """
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ print("BENCHMARK " + json.dumps({
 """
 
 
-def run_notebook(fast: bool) -> tuple[dict, list, float, float]:
-    """Execute the notebook with an empty cache; return (results, slowest cells,
-    wall seconds, kernel CPU seconds)."""
+def run_notebook(fast: bool, save: Path | None = None) -> tuple[dict, list, float, float]:
+    """Execute the notebook with an empty cache (and write the executed copy to
+    ``save``); return (results, slowest cells, wall seconds, kernel CPU seconds)."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(REPORT_CELL))
     with tempfile.TemporaryDirectory() as cache:
@@ -61,6 +61,8 @@ def run_notebook(fast: bool) -> tuple[dict, list, float, float]:
         wall = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)   # the kernel has exited and been waited for
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    if save is not None:
+        nbformat.write(nb, save)
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     results = json.loads(text.split("BENCHMARK ", 1)[1])
     claims_missed = [line for cell in nb.cells for o in cell.get("outputs", []) for line in o.get("text", "").splitlines()
@@ -80,9 +82,11 @@ def run_notebook(fast: bool) -> tuple[dict, list, float, float]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fast", action="store_true", help="fast mode (COURSE_FAST=1): a quick smoke run")
+    parser.add_argument("--save", type=Path, metavar="PATH",
+                        help="also write the executed notebook there (outside notebooks/), to look at its figures")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    results, slowest, wall, cpu = run_notebook(args.fast)
+    results, slowest, wall, cpu = run_notebook(args.fast, args.save)
     r = results
     print(f"text: {r['text']}, {r['chars']:,} characters, V = {r['V']}; uniform ln V = {r['uniform']:.3f} nats/char")
     print(f"model: LSTM {r['units']} units, {r['params']:,} parameters, {r['epochs']} epochs "

@@ -61,13 +61,18 @@ def run_notebook(path: Path, fast: bool, extra_env: dict | None = None, cells: l
     append (seconds, text output) for every code cell to it."""
     env = {**os.environ, "COURSE_FAST": "1" if fast else "0", "MPLBACKEND": "Agg",
            "TF_CPP_MIN_LOG_LEVEL": "3", **(extra_env or {})}
+    import nbformat
+
+    from course_utils.execute import NotebookClient  # nbclient without its intermittent widget-cell hang
+
     with tempfile.TemporaryDirectory() as tmp:
+        nb = nbformat.read(path, as_version=4)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                        "--ExecutePreprocessor.timeout=1800", "--output-dir", tmp, str(path)],
-                       check=True, capture_output=True, env=env, cwd=ROOT / "notebooks")
+        NotebookClient(nb, timeout=1800, kernel_name="python3",
+                       resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute(env=env)
         seconds = time.perf_counter() - started
         if cells is not None:
+            nbformat.write(nb, Path(tmp) / path.name)
             cells.extend(_cell_times(Path(tmp) / path.name))
         return seconds
 

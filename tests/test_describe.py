@@ -106,7 +106,7 @@ def test_jupyter_shows_alt_text_and_a_collapsed_line(tmp_path):
     """In a real kernel (matplotlib's inline backend): the PNG carries the alt
     text, and a collapsed <details> line follows it. A figure not made by a
     helper is shown exactly as before."""
-    from nbclient import NotebookClient
+    from course_utils.execute import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "%matplotlib inline\nfrom course_utils import plotting\nimport matplotlib.pyplot as plt\n"

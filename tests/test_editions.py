@@ -59,7 +59,7 @@ def test_student_edition_contains_no_solution_code(built):
 @pytest.mark.parametrize("name", NAMES)
 def test_self_checks_reject_the_stubs(name, built):
     """Run the setup cell, then each stub and the check cell after it."""
-    from nbclient import NotebookClient
+    from course_utils.execute import NotebookClient
 
     student = nbformat.read(next(p for p in built["student"] if p.name == name), as_version=4)
     setup = next(c for c in student.cells if c.cell_type == "code")

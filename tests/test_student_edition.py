@@ -58,8 +58,9 @@ def _param(name):
 
 @pytest.mark.parametrize("name", [_param(n) for n in NAMES])
 def test_student_edition_runs_to_the_end(name, student_edition):
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+
+    from course_utils.execute import NotebookClient
 
     path = student_edition / name
     nb = nbformat.read(path, as_version=4)

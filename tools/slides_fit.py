@@ -112,7 +112,8 @@ def executed_copy(path: Path, cache: Path, log=print) -> Path:
     """``path`` executed in fast mode with widget state saved: from ``cache`` when unchanged, else the
     site builder's fast-mode run of the same notebook when there is one, else run now."""
     import nbformat
-    from nbclient import NotebookClient
+
+    from course_utils.execute import NotebookClient
 
     target = cache / _fingerprint(path) / path.name
     if target.exists():

@@ -174,7 +174,7 @@ def for_the_page(nb):
 
 def _execute(job: dict) -> dict:
     """Run one notebook (in a worker process); write the executed copy."""
-    from nbclient import NotebookClient
+    from course_utils.execute import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(job["source"], as_version=4)

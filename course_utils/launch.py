@@ -37,7 +37,7 @@ README_END = "<!-- end of launch links -->"
 # pinned for the course's tools, never imported by a notebook's kernel: not installed on Colab
 NOT_FOR_THE_KERNEL = {"jupyterlab", "jupyterlab-rise", "jupyterlab-slideshow", "nbval", "nbformat", "nbclient",
                       "nbconvert", "pytest", "pytest-xdist", "playwright", "jupyterhub", "ipykernel", "notebook",
-                      "jupyter-server-mathjax", "nbgrader"}
+                      "jupyter-server-mathjax", "nbgrader", "ruff", "jupyterlab-fonts"}
 
 
 def colab_url(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH) -> str:

@@ -211,16 +211,25 @@ def _layer_text(layer) -> str:
         return kind[len("Random"):].lower() + " (train only)"
     if kind == "Activation":
         return str(cfg.get("activation"))
+    if kind in ("ReLU", "LeakyReLU", "ELU", "Softmax"):
+        return kind.lower() if kind != "LeakyReLU" else "leaky relu"
+    if hasattr(layer, "layers"):          # a nested model, e.g. an augmentation block
+        return layer.name
     return kind
 
 
-def plot_model(model, ax=None, title=None, show_params: bool = True):
+_FOLDED = ("BatchNormalization", "ReLU", "LeakyReLU", "ELU", "Activation", "Dropout", "Softmax")
+
+
+def plot_model(model, ax=None, title=None, show_params: bool = True, fold: bool = True):
     """Draw a Keras model as a row of boxes, input first: each box is one
     layer, labelled with what it does and its output shape (and its number of
     parameters), and its height grows with the number of values the layer
-    outputs, so a network that boils an image down is seen to shrink. Works for
-    any built model whose ``layers`` form a chain (Sequential or functional).
-    Returns the Figure."""
+    outputs, so a network that boils an image down is seen to shrink. With
+    ``fold`` (default) batch norm, activation and dropout layers are written
+    into the box of the layer before them ("+ batch norm"), as they keep its
+    shape. Works for any built model whose ``layers`` form a chain (Sequential
+    or functional). Returns the Figure."""
     layers = getattr(model, "layers", None)
     if layers is None or not hasattr(model, "inputs"):
         raise ValueError(f"model must be a built Keras model, got {type(model).__name__}")
@@ -234,6 +243,10 @@ def plot_model(model, ax=None, title=None, show_params: bool = True):
             continue
         out = getattr(layer, "output", None)
         shape = tuple(out.shape[1:]) if out is not None and hasattr(out, "shape") else ()
+        if fold and type(layer).__name__ in _FOLDED and len(boxes) > 1:
+            text, prev_shape, params = boxes[-1]
+            boxes[-1] = (f"{text}, + {_layer_text(layer)}", prev_shape, params + layer.count_params())
+            continue
         boxes.append((_layer_text(layer), shape, layer.count_params()))
     sizes = np.array([max(1, int(np.prod([d for d in s if d]))) for _, s, _ in boxes], dtype=float)
     heights = 0.25 + 0.75 * np.sqrt(sizes / sizes.max())

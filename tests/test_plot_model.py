@@ -17,7 +17,8 @@ def teardown_function():
 
 def test_plot_model_draws_every_layer_with_its_shape():
     model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 5, padding="same", activation="relu"),
-                              layers.Conv2D(8, 5, strides=2, padding="same"), layers.MaxPooling2D(2),
+                              layers.Conv2D(8, 5, strides=2, padding="same"), layers.BatchNormalization(),
+                              layers.ReLU(), layers.MaxPooling2D(2),
                               layers.Flatten(), layers.Dense(10, activation="softmax")], name="tiny")
     fig = plotting.plot_model(model)
     ax = fig.axes[0]
@@ -29,6 +30,9 @@ def test_plot_model_draws_every_layer_with_its_shape():
     assert f"{model.count_params():,} parameters" in ax.get_title()
     heights = [p.get_height() for p in ax.patches]
     assert heights[1] > heights[-1], "a layer with more outputs gets a taller box"
+    assert "+ batch norm" in texts and "+ relu" in texts, "shape-keeping layers are folded into the box before"
+    unfolded = plotting.plot_model(model, fold=False).axes[0]
+    assert len(unfolded.patches) == 8 and "batch norm" in " ".join(t.get_text() for t in unfolded.texts)
 
 
 def test_plot_model_functional_and_bad_input():
@@ -37,6 +41,6 @@ def test_plot_model_functional_and_bad_input():
     fig = plotting.plot_model(keras.Model(inputs, outputs), show_params=False, title="mlp")
     ax = fig.axes[0]
     assert ax.get_title() == "mlp" and "params" not in " ".join(t.get_text() for t in ax.texts)
-    assert "dropout 0.5" in " ".join(t.get_text() for t in ax.texts)
+    assert "+ dropout 0.5" in " ".join(t.get_text() for t in ax.texts) and len(ax.patches) == 3
     with pytest.raises(ValueError, match="Keras model"):
         plotting.plot_model([1, 2, 3])

@@ -48,6 +48,27 @@ def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
+def notebook_parameters(small: bool) -> dict:
+    """BATCH, EPOCHS, PEAK_LR and AUGMENT as the notebook's parameters cell sets
+    them in full mode, for full MNIST (small=False) or the offline subset."""
+    import ast
+
+    import nbformat
+
+    wanted = {"BATCH", "EPOCHS", "PEAK_LR", "AUGMENT"}
+    namespace = {"SMALL": small, "pick": lambda fast, full: full}
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.cell_type != "code" or "TARGET = " not in cell.source:
+            continue
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, ast.Assign) and {getattr(t, "id", None) for t in node.targets} & wanted:
+                exec(compile(ast.Module([node], []), NOTEBOOK.name, "exec"), namespace)
+    missing = wanted - namespace.keys()
+    if missing:
+        raise SystemExit(f"the notebook's parameters cell no longer sets {sorted(missing)}")
+    return {k: namespace[k] for k in wanted}
+
+
 def notebook_definitions() -> dict:
     """Execute the notebook's cells tagged ``definitions`` and return their names."""
     import keras
@@ -138,10 +159,11 @@ def keras_io_convnet():
                              layers.Dense(10, activation="softmax")], name="keras_io_mnist_convnet")
 
 
-def compare_keras_io(data_dir: str, seed: int, epochs: int, peak_lr: float, batch: int) -> None:
+def compare_keras_io(data_dir: str, seed: int) -> None:
     import keras
 
-    defs = notebook_definitions()
+    defs, params = notebook_definitions(), notebook_parameters(small=False)
+    epochs, peak_lr, batch = params["EPOCHS"]["tricks"], params["PEAK_LR"]["tricks"], params["BATCH"]
     mnist, x, y, x_test, y_test = mnist_arrays(data_dir, offline=False)
     if not mnist.is_full:
         raise SystemExit("--keras-io needs full MNIST (--data-dir)")
@@ -149,7 +171,7 @@ def compare_keras_io(data_dir: str, seed: int, epochs: int, peak_lr: float, batc
     x_train, y_train, val = x[n_val:], y[n_val:], (x[:n_val], y[:n_val])
     print(f"\nSame {len(y_train):,} training digits, official {len(y_test):,} test digits, one process "
           f"(load average {load()}):")
-    ours = fit_and_score(defs["tricks_cnn"], {"optimizer": keras.optimizers.Adam(
+    ours = fit_and_score(lambda: defs["tricks_cnn"](augment=params["AUGMENT"]), {"optimizer": keras.optimizers.Adam(
         defs["one_cycle"](peak_lr, epochs, len(y_train), batch))}, x_train, y_train, x_test, y_test, epochs, batch,
         seed, val)
     theirs = fit_and_score(keras_io_convnet, {"optimizer": "adam"}, x_train, y_train, x_test, y_test, 15, 128, seed,
@@ -160,11 +182,13 @@ def compare_keras_io(data_dir: str, seed: int, epochs: int, peak_lr: float, batc
 
 
 # ---------------------------------------------------------------- 5,000 digits: which trick buys how much
-def five_k(data_dir: str | None, seeds: list[int], epochs: int, peak_lr: float, batch: int) -> None:
+def five_k(data_dir: str | None, seeds: list[int]) -> None:
     import keras
     import numpy as np
 
-    defs = notebook_definitions()
+    defs, params = notebook_definitions(), notebook_parameters(small=True)
+    epochs, peak_lr, batch, augment = (params["EPOCHS"]["tricks"], params["PEAK_LR"]["tricks"], params["BATCH"],
+                                       params["AUGMENT"])
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(data_dir or "") / MNIST_TEST
         if source.is_dir():                       # the official test set without the training set
@@ -175,11 +199,10 @@ def five_k(data_dir: str | None, seeds: list[int], epochs: int, peak_lr: float, 
     recipes = [
         ("LeNet-5, constant Adam 1e-3", defs["lenet5"], lambda: {"optimizer": keras.optimizers.Adam(1e-3)}),
         ("LeNet-5, one-cycle", defs["lenet5"], adam),
-        ("wider body (16/32 filters, Dense 128)", lambda: tricks(batch_norm=False, dropout=0.0, augmentation=False),
-         adam),
-        ("+ batch norm", lambda: tricks(batch_norm=True, dropout=0.0, augmentation=False), adam),
-        ("+ dropout 0.3", lambda: tricks(batch_norm=True, dropout=0.3, augmentation=False), adam),
-        ("+ augmentation (the notebook's bag of tricks)", tricks, adam),
+        ("wider body (16/32 filters, Dense 128)", lambda: tricks(batch_norm=False, dropout=0.0), adam),
+        ("+ batch norm", lambda: tricks(batch_norm=True, dropout=0.0), adam),
+        ("+ dropout 0.3", lambda: tricks(batch_norm=True, dropout=0.3), adam),
+        ("+ augmentation (the notebook's bag of tricks)", lambda: tricks(augment=augment), adam),
     ]
     print(f"\nBag of tricks on the {len(y):,} offline training digits ({mnist.source.split(';')[0]}), "
           f"{epochs} epochs at batch {batch}, tested on {len(y_test):,}; seeds {seeds}; load average {load()}")
@@ -206,16 +229,12 @@ def main() -> None:
     parser.add_argument("--five-k", action="store_true", help="the 5,000-digit table")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--epochs-5k", type=int, default=30)
-    parser.add_argument("--epochs-full", type=int, default=6)
-    parser.add_argument("--peak-lr", type=float, default=3e-3)
-    parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
     everything = not (args.notebook or args.keras_io or args.five_k)
     if args.five_k or everything:
-        five_k(args.data_dir, args.seeds, args.epochs_5k, args.peak_lr, args.batch_size)
+        five_k(args.data_dir, args.seeds)
     if args.keras_io or everything:
-        compare_keras_io(args.data_dir, args.seeds[0], args.epochs_full, args.peak_lr, args.batch_size)
+        compare_keras_io(args.data_dir, args.seeds[0])
     if args.notebook or everything:
         with tempfile.TemporaryDirectory() as offline_dir:
             test_dir = Path(args.data_dir) / MNIST_TEST

@@ -161,6 +161,7 @@ def test_lenet_correct_answers_pass(answer, capsys):
 @pytest.mark.parametrize("answer, words", [
     (lambda: None, "not done yet"),
     (lambda: "LeNet", "should return a Keras model"),
+    (lambda: keras.Sequential([keras.Input((28, 28, 1))]), "without layers"),   # the stub
     (_lenet(pad1="valid"), "padding='same'"),
     (_lenet(pad2="same"), "uses no padding ('valid')"),
     (_lenet(flatten=False), "Flatten"),

@@ -129,6 +129,9 @@ def _lenet_problem(model) -> str | None:
     model's layers and shapes, never trains it."""
     from keras import layers as L
 
+    if not [l for l in model.layers if type(l).__name__ != "InputLayer"]:
+        return ("lenet5() returns a model without layers: add the two convolution + pooling stages, Flatten and "
+                "the three dense layers.")
     try:
         in_shape = _shape(model.inputs[0])
     except (AttributeError, IndexError, TypeError):

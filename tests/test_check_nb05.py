@@ -51,7 +51,9 @@ def test_dense_params_correct_answers_pass(answer, capsys):
 def test_dense_params_wrong_answers_are_named(answer, words, capsys):
     ok, out = verdict(nb05.dense_params, answer, capsys)
     assert not ok and words in out, out
-    # a diagnosis never reveals the answer (185,300 for the first network, 7,850 for the second)
+    # a diagnosis never reveals the answer (185,300 for the first network, 7,850 for the second);
+    # echoing the student's own returned value back ("got '185300 parameters'") reveals nothing
+    out = out.replace(repr(answer([784, 200, 100, 60, 30, 10])), "")
     assert "7850" not in out and ("185300" not in out or "it gives 185300" in out), out
 
 

@@ -96,8 +96,13 @@ def run_notebook(data_dir: str | None, label: str, offline: bool) -> dict:
             env["COURSE_DATA_DIR"] = data_dir
         if offline:
             env["COURSE_OFFLINE"] = "1"
+        # a kernel of THIS interpreter: the default "python3" kernelspec may belong to another checkout's venv
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix", str(Path(tmp) / "kernel"),
+                        "--name", "nb05-benchmark"], check=True, capture_output=True)
+        env["JUPYTER_PATH"] = str(Path(tmp) / "kernel" / "share" / "jupyter")
         load_before, cpu_before, started = load(), cpu_seconds(resource.RUSAGE_CHILDREN), time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute",
+                               "--ExecutePreprocessor.kernel_name=nb05-benchmark",
                                "--ExecutePreprocessor.timeout=3600", "--output-dir", tmp, str(NOTEBOOK)],
                               env=env, cwd=ROOT / "notebooks", capture_output=True, text=True)
         wall = time.perf_counter() - started

@@ -17,7 +17,8 @@ from . import env_flag
 
 __all__ = [
     "use_course_style", "use_projector_style", "size_scale", "plot_decision_boundary", "plot_history",
-    "plot_image_grid", "plot_kernels", "plot_feature_maps", "plot_confusion_matrix", "use_dark_style",
+    "plot_image_grid", "plot_kernels", "plot_feature_maps", "plot_confusion_matrix", "plot_model",
+    "use_dark_style",
 ]
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency;
@@ -353,6 +354,93 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, ax=None):
             ax.text(c, r, str(v), ha="center", va="center", fontsize="x-small",
                     color="white" if v > cm.max() / 2 else "black")
     return _describe.attach(fig, _describe.confusion_matrix_text(cm, names))
+
+
+def _layer_text(layer) -> str:
+    """A short name for one Keras layer: what it does and its main settings."""
+    kind = type(layer).__name__
+    cfg = layer.get_config()
+    act = cfg.get("activation")
+    act = f", {act}" if isinstance(act, str) and act != "linear" else ""
+    if kind == "Dense":
+        return f"Dense {cfg['units']}{act}"
+    if kind.startswith("Conv"):
+        k = "×".join(map(str, cfg["kernel_size"]))
+        stride = f", stride {cfg['strides'][0]}" if max(cfg["strides"]) > 1 else ""
+        return f"Conv {k}, {cfg['filters']} filters{stride}{act}"
+    if "Pooling" in kind:
+        if kind.startswith("Global"):
+            return "global " + ("max" if "Max" in kind else "average") + " pool"
+        return ("max" if "Max" in kind else "avg") + "-pool " + "×".join(map(str, cfg["pool_size"]))
+    if kind == "Dropout":
+        return f"dropout {cfg['rate']:g}"
+    if kind == "BatchNormalization":
+        return "batch norm"
+    if kind.startswith("Random"):
+        return kind[len("Random"):].lower() + " (train only)"
+    if kind == "Activation":
+        return str(cfg.get("activation"))
+    if kind in ("ReLU", "LeakyReLU", "ELU", "Softmax"):
+        return kind.lower() if kind != "LeakyReLU" else "leaky relu"
+    if hasattr(layer, "layers"):          # a nested model, e.g. an augmentation block
+        return layer.name
+    return kind
+
+
+_FOLDED = ("BatchNormalization", "ReLU", "LeakyReLU", "ELU", "Activation", "Dropout", "Softmax")
+
+
+def plot_model(model, ax=None, title=None, show_params: bool = True, fold: bool = True):
+    """Draw a Keras model as a row of boxes, input first: each box is one
+    layer, labelled with what it does and its output shape (and its number of
+    parameters), and its height grows with the number of values the layer
+    outputs, so a network that boils an image down is seen to shrink. With
+    ``fold`` (default) batch norm, activation and dropout layers are written
+    into the box of the layer before them ("+ batch norm"), as they keep its
+    shape. Works for any built model whose ``layers`` form a chain (Sequential
+    or functional). Returns the Figure."""
+    f = "plot_model"
+    layers = getattr(model, "layers", None)
+    if layers is None or not hasattr(model, "count_params"):
+        _args.fail(f, "model", _args.describe(model), "a Keras model (keras.Sequential or keras.Model)")
+    try:
+        in_shape = tuple(model.inputs[0].shape[1:])
+    except (AttributeError, TypeError, IndexError, ValueError):
+        _args.fail(f, "model", "a model that is not built yet", "a built model (start it with keras.Input(shape))")
+    _check_ax(f, ax)
+    _check_title(f, title)
+    show_params = _args.boolean(f, "show_params", show_params)
+    fold = _args.boolean(f, "fold", fold)
+    boxes = [("input", in_shape, 0)]
+    for layer in layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        out = getattr(layer, "output", None)
+        shape = tuple(out.shape[1:]) if out is not None and hasattr(out, "shape") else ()
+        if fold and type(layer).__name__ in _FOLDED and len(boxes) > 1:
+            text, prev_shape, params = boxes[-1]
+            boxes[-1] = (f"{text}, + {_layer_text(layer)}", prev_shape, params + layer.count_params())
+            continue
+        boxes.append((_layer_text(layer), shape, layer.count_params()))
+    sizes = np.array([max(1, int(np.prod([d for d in s if d]))) for _, s, _ in boxes], dtype=float)
+    heights = 0.25 + 0.75 * np.sqrt(sizes / sizes.max())
+    n = len(boxes)
+    fig, ax = _axes(ax, (min(1.25 * n + 0.5, 13.0), 2.9))
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_ylim(-0.95, 1.05)
+    ax.axis("off")
+    for i, ((text, shape, params), h) in enumerate(zip(boxes, heights)):
+        colour = "#dddddd" if i == 0 else ("#9ecae1" if len(shape) == 3 else "#fdae6b")
+        ax.add_patch(plt.Rectangle((i - 0.32, -h / 2), 0.64, h, facecolor=colour, edgecolor="k", lw=1))
+        if i:
+            ax.annotate("", (i - 0.33, 0), (i - 0.67, 0), arrowprops={"arrowstyle": "->", "lw": 1})
+        dims = "×".join(str(d) for d in shape) if shape else "?"
+        ax.text(i, 1.03, text.replace(", ", "\n"), ha="center", va="top", fontsize="x-small")
+        label = dims + (f"\n{params:,} params" if show_params and params else "")
+        ax.text(i, -0.55, label, ha="center", va="top", fontsize="x-small", color="#333333")
+    total = sum(p for _, _, p in boxes)
+    ax.set_title(title or f"{getattr(model, 'name', 'model')}: {total:,} parameters", fontsize="medium")
+    return _describe.attach(fig, _describe.model_text(boxes, title))
 
 
 def use_dark_style(projector: bool | None = None) -> None:

@@ -52,6 +52,11 @@ def _ax():
     return plt.subplots()[1]
 
 
+def _tiny_model():
+    import keras    # only the cases that need a real model import Keras
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+
+
 X4 = np.array([[0, 0], [1, 1], [0, 1], [1, 0]], float)
 Y4 = [0, 1, 0, 0]
 SCORE = lambda P: (P.sum(1) > 1).astype(float)  # noqa: E731
@@ -231,6 +236,15 @@ BAD: dict[str, list[Bad]] = {
         Bad("empty", "y_true", lambda: plotting.plot_confusion_matrix([], [])),
         Bad("names_text", "class_names", lambda: plotting.plot_confusion_matrix(Y_TRUE, Y_PRED, class_names="abc")),
         Bad("ax_int", "ax", lambda: plotting.plot_confusion_matrix(Y_TRUE, Y_PRED, ax=5)),
+    ],
+    "plot_model": [
+        Bad("list", "model", lambda: plotting.plot_model([1, 2, 3])),
+        Bad("none", "model", lambda: plotting.plot_model(None)),
+        Bad("a_layer_list", "model", lambda: plotting.plot_model({"layers": []})),
+        Bad("ax_text", "ax", lambda: plotting.plot_model(_tiny_model(), ax="left")),
+        Bad("title_int", "title", lambda: plotting.plot_model(_tiny_model(), title=5)),
+        Bad("show_params_text", "show_params", lambda: plotting.plot_model(_tiny_model(), show_params="yes")),
+        Bad("fold_int", "fold", lambda: plotting.plot_model(_tiny_model(), fold=2)),
     ],
     # ------------------------------------------------------------ check (generic helpers)
     "report": [

@@ -6,7 +6,6 @@ who use a screen reader (see :mod:`course_utils.describe`). The colours are
 colour-blind safe (Okabe and Ito's palette; RdBu and viridis maps)."""
 from __future__ import annotations
 
-
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -185,11 +184,13 @@ def plot_history(history, metrics=("loss", "accuracy"), axes=None, label=None):
     if isinstance(metrics, str):
         metrics = (metrics,)
     if not isinstance(metrics, (list, tuple)) or not all(isinstance(m, str) for m in metrics):
-        _args.fail(f, "metrics", _args.describe(metrics), "a metric name or a list of names such as ('loss', 'accuracy')")
+        _args.fail(f, "metrics", _args.describe(metrics),
+                   "a metric name or a list of names such as ('loss', 'accuracy')")
     wanted = metrics
     metrics = [m for m in metrics if m in hist]
     if not metrics:
-        _args.fail(f, "metrics", repr(tuple(wanted)), f"names that are in the history (it has {sorted(map(str, hist))})")
+        _args.fail(f, "metrics", repr(tuple(wanted)),
+                   f"names that are in the history (it has {sorted(map(str, hist))})")
     for key in [k for m in metrics for k in (m, f"val_{m}") if k in hist]:
         curve = _args.array(f, f"history[{key!r}]", hist[key], ndim=1, finite=False,
                         shape_text="a list of per-epoch numbers")

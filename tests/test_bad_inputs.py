@@ -53,7 +53,7 @@ def _ax():
 
 
 def _tiny_model():
-    import keras    # only the cases that need a real model import Keras
+    import keras  # only the cases that need a real model import Keras
     return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
 
 

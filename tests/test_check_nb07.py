@@ -134,26 +134,28 @@ def _model(output="softmax"):
     return keras.Sequential(layers)
 
 
-def build_fixed(optimizer=lambda: keras.optimizers.SGD(learning_rate=0.1), loss=None, output="softmax"):
+def build_fixed(optimizer=lambda: keras.optimizers.SGD(learning_rate=0.1), loss="categorical_crossentropy",
+                output="softmax"):
     def build_model():
         model = _model(output)
-        model.compile(optimizer=optimizer(), loss=loss or keras.losses.SparseCategoricalCrossentropy(),
-                      metrics=["accuracy"])
+        model.compile(optimizer=optimizer(), loss=loss, metrics=["accuracy"])
         return model
     return build_model
 
 
+one_hot = lambda labels: keras.utils.to_categorical(labels, 10)   # noqa: E731
 FIXED = SimpleNamespace(
     scale=lambda pixels: pixels.astype("float32") / 255,
-    shuffled=lambda x, labels, rng: (lambda order: (x[order], labels[order]))(rng.permutation(len(x))),
+    targets=one_hot,
+    shuffled=lambda x, y, rng: (lambda order: (x[order], y[order]))(rng.permutation(len(x))),
     build_model=build_fixed(),
     predict=lambda model, x: keras.ops.convert_to_numpy(model(x, training=False)),
 )
 BROKEN = SimpleNamespace(
     scale=lambda pixels: pixels.astype("float32"),
-    shuffled=lambda x, labels, rng: (x[rng.permutation(len(x))], labels),
-    build_model=build_fixed(lambda: keras.optimizers.SGD(learning_rate=0.001),
-                            keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+    targets=one_hot,
+    shuffled=lambda x, y, rng: (x[rng.permutation(len(x))], y),
+    build_model=build_fixed(lambda: keras.optimizers.SGD(learning_rate=0.001), "binary_crossentropy"),
     predict=lambda model, x: keras.ops.convert_to_numpy(model(x, training=True)),
 )
 
@@ -176,46 +178,57 @@ def test_broken_network_reference_passes_and_broken_script_fails_on_every_bug(ca
     assert ok and out.count(": fixed - ") == 5, out
     ok, out = verdict(capsys, nb07.broken_network, BROKEN, *digits)
     assert not ok and out.count("NOT fixed") == 5 and "0 of 5 bugs fixed" in out, out
-    for symptom in ("far from ln 10", "no longer belong", "probabilities as logits", "far too low", "different answers"):
+    for symptom in ("far from ln 10", "no longer belong", "yes/no questions", "far too low", "different answers"):
         assert symptom in out, (symptom, out)
+
+
+def _part_check(part, script, digits):
+    if part == "scale":
+        return nb07._check_scale(script.scale, *digits)
+    if part == "shuffled":
+        return nb07._check_shuffled(script.shuffled)
+    if part in ("build_model", "targets"):
+        return nb07._check_loss(script.build_model, script.targets)[:2]
+    return nb07._check_predict(script.predict)
 
 
 @pytest.mark.parametrize("parts, message", [
     (dict(scale=lambda p: p // 255), "floor division"),
     (dict(scale=lambda p: p - 128), "far from ln 10"),
     (dict(scale=lambda p: (p - p.mean()) / p.std()), "depending on the other images"),   # batch statistics
-    (dict(shuffled=lambda x, labels, rng: (x[rng.permutation(len(x))], labels[rng.permutation(len(x))])), "no longer belong"),
-    (dict(shuffled=lambda x, labels, rng: (lambda o: (x[o], labels[o]))(np.random.permutation(len(x)))), "rng you are given"),
-    (dict(shuffled=lambda x, labels, rng: (x[rng.permutation(len(x))][:-1], labels[:-1])), "keep all"),
-    (dict(build_model=build_fixed(loss="categorical_crossentropy")), "cannot take our labels"),
-    (dict(build_model=build_fixed(loss="mse")), "cannot take our labels"),
-    (dict(build_model=build_fixed(output=None)), "outputs logits"),                 # softmax removed, loss unchanged
-    (dict(build_model=build_fixed(loss=lambda y, p: keras.ops.mean(p, axis=-1))), "not the cross-entropy"),
+    (dict(shuffled=lambda x, y, rng: (x[rng.permutation(len(x))], y[rng.permutation(len(x))])), "no longer belong"),
+    (dict(shuffled=lambda x, y, rng: (lambda o: (x[o], y[o]))(np.random.permutation(len(x)))), "rng you are given"),
+    (dict(shuffled=lambda x, y, rng: (x[rng.permutation(len(x))][:-1], y[:-1])), "keep all"),
+    (dict(build_model=build_fixed(loss="binary_crossentropy")), "yes/no questions"),
+    (dict(build_model=build_fixed(loss="sparse_categorical_crossentropy")), "cannot take the targets"),
+    (dict(targets=lambda labels: labels), "cannot take the targets"),           # integers for a one-hot loss
+    (dict(build_model=build_fixed(loss="mse")), "not the cross-entropy"),
+    (dict(build_model=build_fixed(output=None)), "outputs logits"),             # softmax removed, loss unchanged
+    (dict(targets=lambda labels: labels + 1), "targets should return"),
     (dict(predict=lambda model, x: keras.ops.convert_to_numpy(model(x, training=False)).argmax(axis=1)), "shape (n, 10)"),
     (dict(predict=lambda model, x: keras.ops.convert_to_numpy(model(x / 255, training=False))), "do not scale them again"),
 ])
-def test_broken_network_rejects_wrong_fixes(capsys, digits, parts, message):
-    checks = {"scale": lambda s: nb07._check_scale(s.scale, *digits), "shuffled": lambda s: nb07._check_shuffled(s.shuffled),
-              "build_model": lambda s: nb07._check_loss(s.build_model)[:2], "predict": lambda s: nb07._check_predict(s.predict)}
+def test_broken_network_rejects_wrong_fixes(digits, parts, message):
     (part,) = parts
-    ok, message_out = checks[part](variant(**parts))
+    ok, message_out = _part_check(part, variant(**parts), digits)
     assert not ok and message in message_out, message_out
 
 
 def test_broken_network_learning_rate_in_both_directions(digits):
-    too_high = nb07._check_learning_rate(build_fixed(lambda: keras.optimizers.SGD(learning_rate=100.0)), True, *digits)
-    too_low = nb07._check_learning_rate(build_fixed(lambda: keras.optimizers.SGD(learning_rate=0.001)), True, *digits)
+    too_high = nb07._check_learning_rate(build_fixed(lambda: keras.optimizers.SGD(learning_rate=100.0)), True, True, *digits)
+    too_low = nb07._check_learning_rate(build_fixed(lambda: keras.optimizers.SGD(learning_rate=0.001)), True, True, *digits)
     assert not too_high[0] and "too high" in too_high[1], too_high
     assert not too_low[0] and "too low" in too_low[1], too_low
 
 
 @pytest.mark.parametrize("parts", [
     dict(build_model=build_fixed(lambda: keras.optimizers.Adam(1e-3))),                      # Adam at its own rate
-    dict(build_model=build_fixed(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), output=None)),
+    dict(build_model=build_fixed(loss=keras.losses.CategoricalCrossentropy(from_logits=True), output=None)),
+    dict(targets=lambda labels: labels, build_model=build_fixed(loss="sparse_categorical_crossentropy")),
     dict(scale=lambda p: (p - 33.3) / 78.6),                                                 # standardised instead
     dict(predict=lambda model, x: model.predict(x, verbose=0)),
-    dict(shuffled=lambda x, labels, rng: (x, labels)),                                       # fit shuffles anyway
-], ids=["adam", "logits + from_logits", "standardised", "model.predict", "no shuffle"])
+    dict(shuffled=lambda x, y, rng: (x, y)),                                                 # fit shuffles anyway
+], ids=["adam", "logits + from_logits", "integer labels + sparse loss", "standardised", "model.predict", "no shuffle"])
 def test_broken_network_accepts_other_correct_fixes(capsys, digits, parts):
     ok, out = verdict(capsys, nb07.broken_network, variant(**parts), *digits)
     assert ok, out

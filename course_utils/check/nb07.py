@@ -9,7 +9,7 @@ import numpy as np
 
 from . import call_for_number, call_for_result, call_safely, compare_arrays, report
 
-__all__ = ["standardize", "pick_learning_rate", "dropout", "ensemble_predict", "broken_network"]
+__all__ = ["standardize", "pick_learning_rate", "dropout", "broken_network"]
 
 
 # ---------------------------------------------------------------- standardize
@@ -197,41 +197,6 @@ def dropout(fn) -> bool:
     return report(True, "dropout drops about p of the units, rescales the rest, and is the identity at test time.")
 
 
-# ---------------------------------------------------------------- ensembling
-def _ensemble_case():
-    # Model 0 is very confident and wrong on example 0; models 1 and 2 are mildly right.
-    # Majority vote and probability averaging disagree there.
-    # On example 1 the first model alone disagrees with the average.
-    probs = [np.array([[0.05, 0.95, 0.00], [0.4, 0.5, 0.1], [0.1, 0.1, 0.8], [0.2, 0.5, 0.3]]),
-             np.array([[0.45, 0.40, 0.15], [0.8, 0.1, 0.1], [0.2, 0.1, 0.7], [0.1, 0.6, 0.3]]),
-             np.array([[0.45, 0.40, 0.15], [0.5, 0.4, 0.1], [0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])]
-    return probs
-
-
-def ensemble_predict(fn) -> bool:
-    """Check ``fn(list_of_prob_arrays)`` -> class per example after averaging."""
-    probs = _ensemble_case()
-    got, err = call_for_result(fn, [p.copy() for p in probs], name="ensemble_predict")
-    if err:
-        return report(False, err)
-    got = np.asarray(got)
-    want = np.mean(probs, axis=0).argmax(axis=1)
-    if got.shape == (4, 3):
-        return report(False, "you returned the averaged probabilities; return the predicted class (argmax over classes).")
-    if got.shape == (3,) or got.shape == (3, 4):
-        return report(False, "you averaged over the wrong axis: average over the MODELS (the list), "
-                             "then take the argmax over the classes.")
-    if got.shape != want.shape:
-        return report(False, f"shape mismatch: got {got.shape}, expected one class per example {want.shape}.")
-    votes = np.array([np.bincount([p[i].argmax() for p in probs], minlength=3).argmax() for i in range(4)])
-    if np.array_equal(got, votes) and not np.array_equal(got, want):
-        return report(False, "that is a majority vote; average the probabilities first, then take the argmax.")
-    if np.array_equal(got, probs[0].argmax(axis=1)) and not np.array_equal(got, want):
-        return report(False, "you returned the first model's predictions: average all models.")
-    ok, msg = compare_arrays(got, want, "the predicted classes")
-    return report(ok, "ensemble_predict averages the probabilities of all models." if ok else msg)
-
-
 # ---------------------------------------------------------------- the broken network
 _LN10 = float(np.log(10))
 
@@ -313,8 +278,28 @@ def _loss_on(loss, y_true, y_pred):
     return float(keras.ops.convert_to_numpy(keras.ops.mean(fn(y_true, y_pred))))
 
 
-def _check_loss(build_model):
-    """Bug 3: the loss must match the labels (integers) and the model's outputs."""
+def _encoded(targets, labels):
+    """The student's targets for ``labels``: ``(array, None)`` or ``(None, message)``."""
+    got, err = call_for_result(targets, labels.copy(), name="targets")
+    if err:
+        return None, err
+    got = np.asarray(got)
+    if got.shape == labels.shape and np.array_equal(got, labels):
+        return got, None
+    if got.shape == (len(labels), 10) and np.array_equal(got.argmax(axis=1), labels) and np.allclose(got.sum(axis=1), 1):
+        return got.astype("float32"), None
+    return None, "targets should return the labels as integers 0-9, or one-hot rows of 10 (keras.utils.to_categorical)."
+
+
+def _right_loss(keras, one_hot, outputs_probs):
+    kind = keras.losses.CategoricalCrossentropy if one_hot else keras.losses.SparseCategoricalCrossentropy
+    return kind(from_logits=not outputs_probs)
+
+
+def _check_loss(build_model, targets):
+    """Bug 3: the loss must be the cross-entropy of one label out of ten, for
+    the targets the script makes and the model's outputs. Returns (ok,
+    message, outputs_probs); outputs_probs is None when the model is unusable."""
     keras = _keras()
     model, err = call_for_result(build_model, name="build_model")
     if err:
@@ -326,35 +311,40 @@ def _check_loss(build_model):
         return False, f"the model should output 10 numbers per image, got shape {out.shape[1:]}.", None
     outputs_probs = bool(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1, atol=1e-3))
     labels = np.array([0, 3, 7, 9])
+    y_true, err = _encoded(targets, labels)
+    if err:
+        return False, err, outputs_probs
     sure = np.full((4, 10), 0.1 / 9)
     sure[np.arange(4), labels] = 0.9
     uniform = np.full((4, 10), 0.1)
     if not outputs_probs:   # a model that outputs logits: give the loss logits
         sure, uniform = np.log(sure), np.zeros((4, 10))
     try:
-        at_uniform = _loss_on(model.loss, labels, uniform.astype("float32"))
-        at_sure = _loss_on(model.loss, labels, sure.astype("float32"))
+        at_uniform = _loss_on(model.loss, y_true, uniform.astype("float32"))
+        at_sure = _loss_on(model.loss, y_true, sure.astype("float32"))
     except Exception as exc:
-        return False, (f"the loss cannot take our labels (one integer 0-9 per image) with 10 outputs "
-                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:100]}). The cross-entropy for integer "
-                       "labels has 'Sparse' in its Keras name."), outputs_probs
+        return False, (f"the loss cannot take the targets the script makes "
+                       f"({'one-hot rows' if y_true.ndim == 2 else 'integers 0-9'}): {type(exc).__name__}: "
+                       f"{str(exc).splitlines()[0][:100]}. Integer labels need the 'Sparse' cross-entropy, "
+                       "one-hot rows the plain one."), outputs_probs
     want_sure = -np.log(0.9)
-    if abs(at_uniform - _LN10) > 0.05 or abs(at_sure - want_sure) > 0.05:
-        if outputs_probs and abs(at_uniform - _LN10) < 0.05:
-            return False, (f"a confident, correct prediction (90 %) still costs {at_sure:.2f} instead of {want_sure:.2f}: "
-                           "the loss treats your model's probabilities as logits (from_logits?). That floor is "
-                           "what the one-batch test shows."), outputs_probs
-        if not outputs_probs:
-            return False, (f"your model outputs logits (no softmax at the end), but the loss reads them as "
-                           f"probabilities: a uniform guess costs {at_uniform:.2f} instead of ln 10 = {_LN10:.2f}. "
-                           "Keep the softmax, or tell the loss from_logits=True."), outputs_probs
-        return False, (f"this is not the cross-entropy of your model's outputs: a uniform guess costs {at_uniform:.2f} "
-                       f"(cross-entropy: ln 10 = {_LN10:.2f}) and a 90 % correct guess {at_sure:.2f} "
-                       f"(cross-entropy: {want_sure:.2f})."), outputs_probs
-    return True, "the loss is the cross-entropy for integer labels and the model's outputs.", outputs_probs
+    if abs(at_uniform - _LN10) < 0.05 and abs(at_sure - want_sure) < 0.05:
+        return True, "the loss is the cross-entropy of one label out of ten.", outputs_probs
+    if not outputs_probs:
+        return False, (f"your model outputs logits (no softmax at the end), but the loss reads them as "
+                       f"probabilities: a uniform guess costs {at_uniform:.2f} instead of ln 10 = {_LN10:.2f}. "
+                       "Keep the softmax, or tell the loss from_logits=True."), outputs_probs
+    binary = -np.mean([np.log(0.1)] + [np.log(0.9)] * 9)   # ten yes/no questions: one "yes" at 0.1, nine "no" at 0.9
+    if y_true.ndim == 2 and abs(at_uniform - binary) < 0.05:
+        return False, (f"a uniform guess costs {at_uniform:.2f} instead of ln 10 = {_LN10:.2f}: this loss asks ten "
+                       "separate yes/no questions (binary cross-entropy). One label out of ten needs the "
+                       "categorical cross-entropy (look at the loss at initialisation)."), outputs_probs
+    return False, (f"this is not the cross-entropy of one label out of ten: a uniform guess costs {at_uniform:.2f} "
+                   f"(cross-entropy: ln 10 = {_LN10:.2f}) and a 90 % correct guess {at_sure:.2f} "
+                   f"(cross-entropy: {want_sure:.2f})."), outputs_probs
 
 
-def _loss_after_one_epoch(build_model, outputs_probs, x, labels, lr_factor=1.0):
+def _loss_after_one_epoch(build_model, outputs_probs, one_hot, x, labels, lr_factor=1.0):
     """(optimizer name, learning rate, loss before, loss after one epoch): the
     student's model and optimizer, with the right loss and the right data."""
     keras = _keras()
@@ -364,23 +354,24 @@ def _loss_after_one_epoch(build_model, outputs_probs, x, labels, lr_factor=1.0):
     lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
     config["learning_rate"] = lr * lr_factor
     optimizer = type(model.optimizer).from_config(config)
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not outputs_probs))
-    start = float(model.evaluate(x, labels, verbose=0, return_dict=True)["loss"])
-    model.fit(x, labels, epochs=1, batch_size=32, verbose=0, shuffle=False)
-    end = float(model.evaluate(x, labels, verbose=0, return_dict=True)["loss"])
+    model.compile(optimizer=optimizer, loss=_right_loss(keras, one_hot, outputs_probs))
+    y = keras.utils.to_categorical(labels, 10) if one_hot else labels
+    start = float(model.evaluate(x, y, verbose=0, return_dict=True)["loss"])
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, shuffle=False)
+    end = float(model.evaluate(x, y, verbose=0, return_dict=True)["loss"])
     return type(model.optimizer).__name__, lr, start, end
 
 
-def _check_learning_rate(build_model, outputs_probs, pixels, labels):
+def _check_learning_rate(build_model, outputs_probs, one_hot, pixels, labels):
     """Bug 4: the optimizer must learn within an epoch, everything else correct."""
     x = (pixels / 255).astype("float32")
-    name, lr, start, end = _loss_after_one_epoch(build_model, outputs_probs, x, labels)
+    name, lr, start, end = _loss_after_one_epoch(build_model, outputs_probs, one_hot, x, labels)
     if np.isfinite(end) and end < 0.75 * start:   # the loss fell by a quarter in one epoch
         return True, f"{name} at learning rate {lr:g} learns: loss {start:.2f} -> {end:.2f} in one epoch."
     moved = f"with {name} at learning rate {lr:g} the loss goes from {start:.2f} to {end:.2f} in one epoch"
     if not np.isfinite(end) or end > start + 0.1:
         return False, f"{moved}: it explodes, the rate is far too high (the 'LR too high' curve)."
-    *_, end_faster = _loss_after_one_epoch(build_model, outputs_probs, x, labels, lr_factor=10)
+    *_, end_faster = _loss_after_one_epoch(build_model, outputs_probs, one_hot, x, labels, lr_factor=10)
     if np.isfinite(end_faster) and end_faster < end - 0.05:
         return False, f"{moved}: the rate is far too low (the slow, straight 'LR too low' curve)."
     return False, (f"{moved}, and no better at a 10 times larger rate: the rate is so high that the units died "
@@ -415,24 +406,29 @@ def _check_predict(predict):
 def broken_network(script, pixels, labels) -> bool:
     """Check a fixed version of the broken training script.
 
-    ``script`` has ``scale(pixels)``, ``shuffled(x, labels, rng)``,
-    ``build_model()`` and ``predict(model, x)``; ``pixels`` (n, 784, values
-    0-255) and ``labels`` (n,) are real digits for the symptom checks. Prints
-    one line per planted bug and returns True when all five are fixed."""
+    ``script`` has ``scale(pixels)``, ``targets(labels)``, ``shuffled(x, y,
+    rng)``, ``build_model()`` and ``predict(model, x)``; ``pixels`` (n, 784,
+    values 0-255) and ``labels`` (n,) are real digits for the symptom checks.
+    Each planted bug is judged on its own, by its symptom, with the other
+    parts replaced by correct ones. Prints one line per bug and returns True
+    when all five are fixed."""
     pixels, labels = np.asarray(pixels, dtype="float32"), np.asarray(labels)
-    missing = [part for part in ("scale", "shuffled", "build_model", "predict") if not callable(getattr(script, part, None))]
+    parts = ("scale", "targets", "shuffled", "build_model", "predict")
+    missing = [part for part in parts if not callable(getattr(script, part, None))]
     if missing:
         return report(False, f"the script needs the functions {missing}.")
     results = {"1 inputs": _check_scale(script.scale, pixels, labels),
                "2 labels": _check_shuffled(script.shuffled)}
-    ok_loss, msg_loss, outputs_probs = _check_loss(script.build_model)
+    ok_loss, msg_loss, outputs_probs = _check_loss(script.build_model, script.targets)
     results["3 loss"] = (ok_loss, msg_loss)
+    encoded, _ = _encoded(script.targets, labels[:4])
     if outputs_probs is None:
         results["4 learning rate"] = (False, "cannot be judged until build_model returns a compiled model "
                                              "with 10 outputs.")
     else:
         try:
-            results["4 learning rate"] = _check_learning_rate(script.build_model, outputs_probs, pixels, labels)
+            one_hot = encoded is not None and encoded.ndim == 2
+            results["4 learning rate"] = _check_learning_rate(script.build_model, outputs_probs, one_hot, pixels, labels)
         except Exception as exc:
             results["4 learning rate"] = (False, f"training the model raised {type(exc).__name__}: {str(exc)[:150]}")
     results["5 test time"] = _check_predict(script.predict)

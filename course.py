@@ -5,7 +5,8 @@
     python3 course.py test   install the same and run the whole test suite
 
 Also: ``bench`` (benchmark figures), ``editions`` (student and instructor editions
-in editions/), ``install``.
+in editions/), ``hub`` (the course's JupyterHub on this machine for a local demo with
+a few test students; see hub/ and the README), ``install``.
 Everything goes into ./.venv; re-runs skip the install when nothing changed.
 Needs only Python 3.11 and access to PyPI.
 """
@@ -37,8 +38,8 @@ def install() -> None:
     """Create .venv and install the pinned packages plus course_utils (editable)."""
     if sys.version_info[:2] != (3, 11):
         say(f"warning: the course is pinned for Python 3.11, this is {sys.version.split()[0]}.")
-    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()
-                            + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+                            + (ROOT / "tools" / "patch_slideshow.py").read_bytes()).hexdigest()
     if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         say("environment up to date (.venv)")
         return
@@ -52,16 +53,33 @@ def install() -> None:
     for step in steps:
         if run(*step) != 0:
             sys.exit(f"[course] install failed: {' '.join(map(str, step))}")
+    patch_slideshow()
     STAMP.write_text(wanted)
     say("environment ready")
 
 
+def patch_slideshow() -> None:
+    """Slides: carry the one-line jupyterlab-slideshow fix (tools/patch_slideshow.py)."""
+    if run(PY, ROOT / "tools" / "patch_slideshow.py") != 0:
+        say("warning: could not patch jupyterlab-slideshow; cells marked '-' may be missing from decks")
+
+
+FIRST_NOTEBOOK = "notebooks/00_setup.ipynb"
+
+
+def lab_command(extra: list[str] = ()) -> list:
+    """The JupyterLab command line: on 127.0.0.1 with its token, and the printed URL
+    opens the first notebook rather than the Launcher."""
+    return [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
+            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra]
+
+
 def lab(extra: list[str]) -> int:
     install()
-    say("opening JupyterLab on the course (the URL with its token is printed below; Ctrl-C stops it)")
-    return run(PY, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", "--ServerApp.ip=127.0.0.1",
-               "notebooks/00_setup.ipynb",
-               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *extra)
+    say(f"opening JupyterLab on {FIRST_NOTEBOOK} (the URL with its token is printed below; Ctrl-C stops it)")
+    say("present a notebook as slides: the deck button in the notebook toolbar; Esc leaves the deck")
+    return run(*lab_command(extra))
 
 
 def _option(extra: list[str], flag: str) -> bool:
@@ -102,12 +120,14 @@ def test(extra: list[str]) -> int:
         env["COURSE_OFFLINE"] = "1"
     if full:
         env["COURSE_CACHE_DIR"] = os.path.join(scratch.name, "model-cache")   # empty: everything trains
-    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")
+    folder = notebooks_under_test()   # the notebooks as committed, not the working files
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in folder.glob("*.ipynb")
                        if not chosen or any(p.name.startswith(c) for c in chosen))
     targets = notebooks if (full or chosen) else ["tests", *notebooks]
     say(f"{'FULL' if full else 'fast'} mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}"
         f"{' (offline fallbacks)' if offline else ''}; {len(notebooks)} notebook(s)")
-    # One pytest run: whole notebooks stay on one worker with --dist loadfile.
+    # One pytest run: whole notebooks stay on one worker with --dist loadfile; tests/conftest.py
+    # runs each student-edition notebook as its own unit and the longest units first.
     try:
         return run(PY, "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
                    f"--nbval-cell-timeout={1800 if full else 600}", "-n", "2", "--dist", "loadfile", "-q",
@@ -116,18 +136,40 @@ def test(extra: list[str]) -> int:
         scratch.cleanup()
 
 
+def notebooks_under_test(root: Path = ROOT) -> Path:
+    """Copy the course notebooks as committed (git HEAD) into build/test-notebooks/
+    and return that folder: the tests check what the course ships, not a student's
+    own notebooks in notebooks/ or outputs JupyterLab autosaved there."""
+    from course_utils.shipped import export_notebooks  # standard library only: works before install
+
+    target = root / "build" / "test-notebooks"
+    shipped = export_notebooks(target, root)
+    say(f"notebooks under test: {len(shipped.files)} from {shipped.source}, copied to {target.relative_to(root)}/")
+    for note in shipped.notes:
+        say(note)
+    return target
+
+
 def bench(extra: list[str]) -> int:
     install()
     return run(PY, ROOT / "benchmarks" / "run_benchmarks.py", *extra)
 
 
 def editions(extra: list[str]) -> int:
+    """Student and instructor editions of the committed notebooks (course_utils/editions.py)."""
     install()
-    return run(PY, ROOT / "tools" / "editions.py", *extra)
+    return run(PY, "-m", "course_utils.editions", *extra)
+
+
+def hub(extra: list[str]) -> int:
+    """JupyterHub on 127.0.0.1:8000 with test students (hub/demo.py --help for options)."""
+    install()
+    # exec: Ctrl-C and kill reach JupyterHub itself, which then stops the students' servers
+    os.execv(PY, [str(PY), str(ROOT / "hub" / "demo.py"), *extra])
 
 
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

@@ -18,12 +18,22 @@ from dataclasses import dataclass
 __all__ = ["env_flag", "fast_mode", "pick", "set_seeds", "setup_notebook", "NotebookSetup"]
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+_said: set[str] = set()
 
 
 def env_flag(name: str) -> bool:
     """Return True when the environment variable ``name`` is 1/true/yes/on
-    (any case). The one place the course decides what "set" means."""
-    return os.environ.get(name, "").strip().lower() in _TRUE
+    (any case). The one place the course decides what "set" means. A value it
+    does not understand ("ture") counts as off, and one line says so."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"env_flag(): name got {name!r}; expected the name of an environment variable "
+                         f"(a non-empty string such as 'COURSE_FAST').")
+    value = os.environ.get(name, "").strip().lower()
+    if value not in _TRUE and value not in _FALSE and name not in _said:
+        _said.add(name)
+        print(f"{name}={os.environ[name]!r} is not understood: treated as off (use 1 or 0).")
+    return value in _TRUE
 
 
 def fast_mode() -> bool:
@@ -40,8 +50,12 @@ def pick(fast, full):
 def set_seeds(seed: int = 0) -> int:
     """Seed Python's ``random``, NumPy and, if TensorFlow is already imported,
     TensorFlow/Keras. Import TensorFlow before calling this in TF notebooks.
-    Returns the seed."""
+    Returns the seed (a whole number from 0 to 2**32 - 1)."""
     import numpy as np
+
+    from . import _validate
+
+    seed = _validate.seed("set_seeds", "seed", seed)
 
     random.seed(seed)
     np.random.seed(seed)
@@ -70,7 +84,11 @@ def setup_notebook(notebook: str, tensorflow: bool = False, seed: int = 0) -> No
     use the GPU when there is one, seed every generator, switch on the course
     plot style and print one line about the mode and the data dir.
     Returns a :class:`NotebookSetup`."""
-    from . import plotting
+    from . import _validate, plotting
+
+    _validate.text("setup_notebook", "notebook", notebook)
+    tensorflow = _validate.boolean("setup_notebook", "tensorflow", tensorflow)
+    seed = _validate.seed("setup_notebook", "seed", seed)
     from .data import data_dir, describe_data_dir
 
     device = None

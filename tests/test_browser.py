@@ -1,180 +1,240 @@
-"""A real browser test: JupyterLab (token on) driven by Playwright in headless
-Chromium. It opens the training-tips notebook, runs all cells, moves the
-learning-rate slider, clicks Train and checks that the live plot changes.
-A screenshot is saved in test-artifacts/. Skipped when Chromium is absent
-(.ci/run installs Debian's package)."""
-import os
-import secrets
+"""Real-browser tests: JupyterLab (token on) driven by Playwright in headless Chromium at
+1280x720, presenting notebooks as slides with jupyterlab-slideshow (the course's deck).
+
+* a tuning panel inside a deck: created while the deck is open, slider moved, Train
+  clicked, the plot changes; arrow keys still move the slides; after the deck is closed
+  the same widgets still work in the notebook; five runs in projector style, screenshot;
+* 00_setup as a deck: code runs live in a slide, cells marked '-' are on their slide,
+  the widget slide shows a live slider.
+
+Screenshots land in test-artifacts/. Skipped when Chromium is absent (.ci/run installs
+Debian's package). tests/test_slides_fit.py walks every slide of every deck.
+"""
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import browser  # noqa: E402  (tools/browser.py)
+
 ARTIFACTS = ROOT / "test-artifacts"
-NOTEBOOK = "notebooks/07_training_tips.ipynb"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Flags this machine needs: root, no GPU, a closed network (see README, Testing).
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
+VIEWPORT = (1280, 720)
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+pytestmark = pytest.mark.skipif(browser.CHROMIUM is None, reason="Chromium is not installed")
+
+PANEL_SETUP = """\
+import numpy as np
+import keras
+from course_utils import plotting
+from course_utils.widgets import TuningPanel
+
+plotting.use_projector_style()
+rng = np.random.default_rng(0)
+x = rng.random((768, 8)).astype("float32")
+y = (x[:, :4].sum(1) > x[:, 4:].sum(1)).astype("int64")
+
+def build(rate):
+    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(32, activation="relu"),
+                             keras.layers.Dropout(rate), keras.layers.Dense(2, activation="softmax")])"""
+PANEL_CELL = """\
+panel = TuningPanel(build, (x[:512], y[:512]), (x[512:], y[512:]), epochs=3, batch_size=32)
+panel"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _panel_notebook() -> nbformat.NotebookNode:
+    def md(text, kind):
+        return nbformat.v4.new_markdown_cell(text, metadata={"slideshow": {"slide_type": kind}})
+
+    def code(text, kind):
+        return nbformat.v4.new_code_cell(text, metadata={"slideshow": {"slide_type": kind}})
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [md("# Tuning live", "slide"), code(PANEL_SETUP, "skip"),
+                md("## The panel", "slide"), code(PANEL_CELL, "-"), md("## Next slide", "slide")]
+    return nb
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    port, token = _free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("jupyter")
     # JupyterLab autosaves what it runs: serve a copy, so the repository's notebooks keep no outputs
     served = home / "course"
     shutil.copytree(ROOT / "notebooks", served / "notebooks")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "rt"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"), "COURSE_FAST": "1"}
-    log = open(home / "lab.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-                             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-                             f"--ServerApp.root_dir={served}"] + (["--allow-root"] if os.geteuid() == 0 else []),
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("JupyterLab did not start: " + (home / "lab.log").read_text()[-2000:])
-    # the token is really required: without it the API refuses
-    with pytest.raises(urllib.error.HTTPError):
-        urllib.request.urlopen(f"{base}/api/contents", timeout=5)
-    yield base, token
-    proc.terminate()
-    proc.wait(timeout=30)
+    nbformat.write(_panel_notebook(), served / "notebooks" / "panel_demo.ipynb")
+    with browser.running_lab(served, home / "lab", env={"COURSE_FAST": "1"}) as running:
+        yield running
 
 
-def _with_browser(body, viewport=(1280, 800), failure_shot="browser_failure.png"):
-    """Run ``body(page)`` in headless Chromium; save a screenshot if it fails."""
+@pytest.fixture
+def page(request):
+    """A 1280x720 page; on failure its last view is saved as test-artifacts/failure_<test>.png."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-        try:
-            body(page)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / failure_shot), full_page=False)
-            raise
-        finally:
-            browser.close()
+    with sync_playwright() as p, browser.chromium_page(p, VIEWPORT) as pg:
+        failed = request.session.testsfailed
+        yield pg
+        if request.session.testsfailed > failed:
+            pg.screenshot(path=str(ARTIFACTS / f"failure_{request.node.name}.png"))
 
 
-def test_widgets_respond_in_jupyterlab(lab):
-    base, token = lab
-
-    def body(page):
-        page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook", timeout=60_000)
-        page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        train = page.locator(".widget-button", has_text="Train").last
-        train.wait_for(state="visible", timeout=300_000)
-        # wait until every cell has run (no cell still shows [*])
-        page.wait_for_function("() => ![...document.querySelectorAll('.jp-InputPrompt')]"
-                               ".some(e => e.textContent.includes('*'))", timeout=300_000)
-        panel = train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
-        slider = panel.locator(".widget-hslider", has_text="learning rate").first
-        readout = slider.locator(".widget-readout")
-        before = readout.inner_text()
-        slider.locator(".noUi-handle").first.click()
-        for _ in range(5):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(500)
-        after = readout.inner_text()
-        assert after != before, f"the learning-rate slider did not move ({before} -> {after})"
-        train.scroll_into_view_if_needed()
-        images = panel.locator(".jp-OutputArea-output img")
-        count_before = images.count()
-        src_before = images.first.get_attribute("src") if count_before else None
-        train.click()
-        page.wait_for_function(
-            "([el, src]) => { const img = el.querySelector('.jp-OutputArea-output img');"
-            " return img && img.getAttribute('src') !== src; }",
-            arg=[panel.element_handle(), src_before], timeout=60_000)
-        page.wait_for_timeout(1500)
-        panel.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "browser_tuning_panel.png"), full_page=False)
-        status = panel.locator(".widget-html").first.inner_text()
-        assert "lr=" in status, f"panel status does not show the run: {status!r}"
-
-    _with_browser(body, viewport=(1400, 1000), failure_shot="browser_failure.png")
+def _plot_src(panel):
+    img = panel.locator(".jp-OutputArea-output img")
+    return img.first.get_attribute("src") if img.count() else None
 
 
-def _open_rise_deck(page, base, token, notebook):
-    """Open ``notebook`` as a jupyterlab-rise slideshow; return the slide count."""
-    page.goto(f"{base}/rise/{notebook}?token={token}", timeout=60_000)
-    page.wait_for_selector(".reveal .slides section", timeout=60_000)
-    page.wait_for_selector(".jp-CodeCell", timeout=60_000)
-    return page.locator(".reveal .slides section").count()
+def _wait_plot_change(page, panel, before, timeout=120_000):
+    page.wait_for_function(
+        "([el, src]) => { const img = el.querySelector('.jp-OutputArea-output img');"
+        " return img && img.getAttribute('src') !== src; }",
+        arg=[panel.element_handle(), before], timeout=timeout)
 
 
-def _current_slide_text(page):
-    return page.evaluate("() => { const s = [...document.querySelectorAll('.reveal .slides section.present')];"
-                         " return s.length ? s[s.length - 1].textContent : ''; }")
+def _wait_run_done(page, panel, runs_before, timeout=120_000):
+    """Wait until the status reports run number ``runs_before + 1`` as over (finished,
+    stopped or failed)."""
+    page.wait_for_function(
+        "([el, n]) => { const all = [...el.querySelectorAll('.widget-html-content')]"
+        ".map(e => e.textContent).join(' ');"
+        " return all.includes('#' + n + ' ') && !all.includes('Training'); }",
+        arg=[panel.element_handle(), runs_before + 1], timeout=timeout)
 
 
-def _run_cell_on_slide(page, cell):
-    cell.click()                      # puts the cursor in the cell, as an instructor would
-    page.keyboard.press("Shift+Enter")
-    cell.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
+def _status(panel) -> str:
+    return " ".join(panel.locator(".widget-html").all_inner_texts())
 
 
-def test_notebook_presents_as_rise_deck(lab):
-    base, token = lab
-
-    def body(page):
-        slides = _open_rise_deck(page, base, token, "notebooks/00_setup.ipynb")
-        assert slides >= 8, f"expected the notebook's slide metadata to give a deck, got {slides} slides"
-        assert "00 · Setup check" in _current_slide_text(page)
-        first_cell = page.locator(".jp-CodeCell").first
-        _run_cell_on_slide(page, first_cell)   # code runs live inside the slides
-        assert "fast mode" in first_cell.locator(".jp-OutputArea").inner_text()
-        page.screenshot(path=str(ARTIFACTS / "browser_rise_deck.png"), full_page=False)
-
-    _with_browser(body, failure_shot="browser_rise_failure.png")
+def _move_slider(page, slider, presses=5, key="ArrowRight"):
+    readout = slider.locator(".widget-readout")
+    before = readout.inner_text()
+    slider.locator(".noUi-handle").first.click()
+    for _ in range(presses):
+        page.keyboard.press(key)
+    page.wait_for_timeout(400)
+    return before, readout.inner_text()
 
 
-@pytest.mark.xfail(strict=True, reason="jupyterlab-rise 0.43.1 cannot load the ipywidgets 8 widget manager "
-                   "(upstream jupyterlab-contrib/rise#119): widgets show as text in slides. If this passes, "
-                   "the bug is fixed upstream: update the README's 'For instructors' section.")
-def test_widgets_render_in_rise_slides(lab):
-    base, token = lab
+def _active(page) -> int:
+    return browser.deck_state(page)["active"]
 
-    def body(page):
-        _open_rise_deck(page, base, token, "notebooks/00_setup.ipynb")
-        for _ in range(30):
-            if "try me" in _current_slide_text(page):
-                break
-            page.locator(".navigate-right").first.click()
-            page.wait_for_timeout(300)
-        cell = page.locator(".jp-CodeCell", has_text="try me").first
-        _run_cell_on_slide(page, cell)
-        page.wait_for_timeout(2000)
-        assert cell.locator(".widget-hslider").count() == 1, cell.locator(".jp-OutputArea").inner_text()
 
-    _with_browser(body, failure_shot="browser_rise_widgets.png")
+def test_tuning_panel_works_inside_a_deck_and_after_it(lab, page):
+    browser.open_notebook(page, lab, "notebooks/panel_demo.ipynb")
+    browser.command(page, "notebook:run-all-cells")
+    page.locator(".widget-button", has_text="Train").first.wait_for(timeout=120_000)
+
+    # present from the panel's slide, then create the panel anew while the deck is open
+    # (with jupyterlab-rise, widgets created while a deck was open were dead)
+    browser.start_deck(page, 3)
+    assert browser.deck_state(page)["onscreen"] == [2, 3], "the panel cell (marked '-') is not on its slide"
+    cell = page.locator(f"{browser.CURRENT_PANEL} .jp-Cell").nth(3)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")                 # run in place: the deck stays on this slide
+    page.wait_for_timeout(500)
+    assert browser.in_deck(page), "running a cell left the deck"
+    panel = cell.locator(".course-panel").first
+    panel.locator(".widget-button", has_text="Train").wait_for(timeout=60_000)
+
+    before, after = _move_slider(page, panel.locator(".widget-hslider", has_text="learning rate").first)
+    assert after != before, f"the learning-rate slider did not move in the deck ({before} -> {after})"
+    src = _plot_src(panel)
+    panel.locator(".widget-button", has_text="Train").click()
+    _wait_plot_change(page, panel, src)
+    _wait_run_done(page, panel, 0)
+    assert f"lr={float(after):.0e}" in _status(panel), _status(panel)
+
+    # after clicking in a slide the arrow keys move the slides
+    slide = _active(page)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(500)
+    assert _active(page) > slide, "ArrowRight after a Train click did not move to the next slide"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(500)
+    assert _active(page) == slide
+
+    # five runs in projector style, one diverging: the panel must still fit the slide
+    lr = panel.locator(".widget-hslider", has_text="learning rate").first
+    for run, (key, presses) in enumerate([("ArrowRight", 3), ("ArrowRight", 5), ("End", 1), ("ArrowLeft", 12)],
+                                         start=2):
+        _move_slider(page, lr, presses, key)
+        src = _plot_src(panel)
+        panel.locator(".widget-button", has_text="Train").click()
+        _wait_plot_change(page, panel, src)
+        _wait_run_done(page, panel, run - 1)
+    page.wait_for_timeout(800)
+    browser.activate_cell(page, 3)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "panel_five_runs_projector.png"))
+    state = browser.deck_state(page)
+    box = panel.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT[1], \
+        f"the panel after five runs does not fit the 1280x720 slide: {box}"
+    assert state["height"] <= VIEWPORT[1] or box["height"] <= VIEWPORT[1]
+
+    # leave the deck: the same widgets keep working in the notebook
+    browser.command(page, "deck:stop")
+    page.wait_for_timeout(500)
+    assert not browser.in_deck(page)
+    src = _plot_src(panel)
+    panel.locator(".widget-button", has_text="Train").click()
+    _wait_plot_change(page, panel, src)
+    _wait_run_done(page, panel, 5)
+    assert "#6" in _status(panel)
+
+    # View > Appearance > Presentation Mode enlarges the panel along with the text
+    train = panel.locator(".widget-button", has_text="Train")
+    height, width = train.bounding_box()["height"], panel.bounding_box()["width"]
+    browser.command(page, "application:toggle-presentation-mode")
+    page.wait_for_timeout(800)
+    zoomed, zoomed_width = train.bounding_box()["height"], panel.bounding_box()["width"]
+    page.screenshot(path=str(ARTIFACTS / "panel_presentation_mode.png"))
+    browser.command(page, "application:toggle-presentation-mode")
+    assert zoomed > 1.2 * height, f"Presentation Mode did not enlarge the panel ({height:.0f} -> {zoomed:.0f} px)"
+    assert zoomed_width <= width + 2, "the enlarged panel is wider than the notebook"
+
+
+def test_notebook_presents_as_deck_with_live_code_and_widgets(lab, page):
+    browser.open_notebook(page, lab, "notebooks/00_setup.ipynb")
+    nb = nbformat.read(ROOT / "notebooks" / "00_setup.ipynb", as_version=4)
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    browser.start_deck(page, 0)
+    state = browser.deck_state(page)
+    assert first_code in state["onscreen"] or kinds[first_code] in ("skip", "notes"), \
+        f"the first code cell (marked {kinds[first_code]!r}) is missing from the first slide: {state}"
+    page.screenshot(path=str(ARTIFACTS / "deck_00_first_slide.png"))
+
+    # code runs live in a slide
+    code_cell = page.locator(f"{browser.CURRENT_PANEL} .jp-Cell").nth(first_code)
+    browser.activate_cell(page, first_code)
+    code_cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    code_cell.locator(".jp-OutputArea-output").first.wait_for(timeout=120_000)
+    assert browser.in_deck(page)
+    # right after running a cell, the arrow keys move the slides (not the cell selection)
+    slide = _active(page)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(500)
+    moved = browser.deck_state(page)
+    assert moved["active"] > slide and first_code not in moved["onscreen"], "ArrowRight after a run did not move on"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(500)
+    assert first_code in browser.deck_state(page)["onscreen"]
+
+    # the widget slide: a real slider, not its text
+    widget_cell = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "IntSlider" in c.source)
+    browser.activate_cell(page, widget_cell)
+    page.wait_for_timeout(300)
+    cell = page.locator(f"{browser.CURRENT_PANEL} .jp-Cell").nth(widget_cell)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    slider = cell.locator(".widget-hslider").first
+    slider.wait_for(timeout=60_000)
+    before, after = _move_slider(page, slider, 2)
+    assert after != before and "IntSlider(" not in cell.locator(".jp-OutputArea").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "deck_00_widget_slide.png"))

@@ -145,7 +145,7 @@ def test_photo_gates_and_toy_sets():
     assert photo.ndim == 2 and photo.dtype == np.float32 and 0 <= photo.min() < photo.max() <= 1
     X, y = data.logic_gate("XOR")
     assert X.shape == (4, 2) and y.tolist() == [0, 1, 1, 0]
-    with pytest.raises(ValueError, match="unknown gate"):
+    with pytest.raises(ValueError, match="logic_gate\(\): name got .maybe.; expected one of"):
         data.logic_gate("maybe")
     for make in (data.make_blobs, data.make_moons, data.make_spirals):
         X, y = make(n=90, seed=1)
@@ -161,3 +161,209 @@ def test_dataset_status_lists_every_dataset(data_home):
     names = " ".join(r["dataset"] for r in rows)
     assert "MNIST" in names and "Shakespeare" in names and "photo" in names
     assert all(r["status"] in {"local", "download", "missing", "corrupt"} for r in rows)
+
+
+# ---------------------------------------------------------------- the data dir setting
+
+def test_course_data_dir_naming_a_file_falls_back_and_says_so(tmp_path, monkeypatch, capsys):
+    a_file = tmp_path / "data.zip"
+    a_file.write_bytes(b"not a folder")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(a_file))
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setattr(data, "_said", set())
+    assert data.data_dir() == data.REPO_DATA_DIR
+    assert data.data_dir() == data.REPO_DATA_DIR
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "is a file, not a folder" in out and str(a_file) in out
+    text = data.load_shakespeare(verbose=False)         # the loaders carry on from the fallback
+    assert isinstance(text.text, str) and a_file.read_bytes() == b"not a folder"
+
+
+def test_mistyped_course_data_dir_is_not_created(tmp_path, monkeypatch, capsys):
+    typo = tmp_path / "shraed" / "data"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(typo))
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setattr(data, "_said", set())
+    assert data.data_dir() == data.REPO_DATA_DIR
+    data.load_mnist(verbose=False)
+    data.describe_data_dir()
+    out = capsys.readouterr().out
+    assert out.count("does not exist") == 1 and out.count("\n") == 1 and str(typo) in out
+    assert not typo.exists() and not typo.parent.exists()
+
+
+# ---------------------------------------------------------------- downloads under faults
+
+import http.server  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+PAYLOAD = b"First Citizen:\nBefore we proceed any further, hear me speak.\n" * 4000
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+
+def _serve(handler_body):
+    """A local HTTP server on 127.0.0.1 whose GET runs ``handler_body(handler)``."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            handler_body(self)
+
+        def log_message(self, *args):
+            pass
+
+    server = _Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/input.txt"
+
+
+def _send(handler, body, pause=None):
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(len(PAYLOAD)))
+    handler.end_headers()
+    half = len(body) // 2
+    handler.wfile.write(body[:half])
+    handler.wfile.flush()
+    if pause:
+        pause()
+    handler.wfile.write(body[half:])
+
+
+_CHILD = """
+import sys
+from course_utils import data
+data.SHAKESPEARE_URL, data.SHAKESPEARE_SHA256 = sys.argv[1], sys.argv[2]
+text = data.load_shakespeare(verbose=False)
+print("SHAKESPEARE" if text.is_shakespeare else "FALLBACK: " + text.source)
+"""
+
+
+def _child_env(data_home):
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_OFFLINE"}
+    return env | {"COURSE_DATA_DIR": str(data_home)}
+
+
+def test_two_processes_downloading_the_same_file_both_succeed(data_home):
+    both_connected = threading.Barrier(2, timeout=60)   # the two downloads overlap for certain
+
+    def body(handler):
+        _send(handler, PAYLOAD, pause=lambda: (both_connected.wait(), time.sleep(0.3)))
+
+    server, url = _serve(body)
+    try:
+        args = [sys.executable, "-c", _CHILD, url, hashlib.sha256(PAYLOAD).hexdigest()]
+        procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=_child_env(data_home)) for _ in range(2)]
+        results = [p.communicate(timeout=120) for p in procs]
+    finally:
+        server.shutdown()
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0 and out.strip() == "SHAKESPEARE", (out, err[-1500:])
+    folder = data_home / "tinyshakespeare"
+    assert (folder / "input.txt").read_bytes() == PAYLOAD
+    assert [p.name for p in folder.iterdir()] == ["input.txt"], "partial files left behind"
+
+
+def test_a_failed_download_leaves_another_process_partial_file_alone(data_home, monkeypatch):
+    monkeypatch.delenv("COURSE_OFFLINE")
+    monkeypatch.setattr(data, "_unreachable", {})
+    release = threading.Event()
+
+    def body(handler):
+        _send(handler, PAYLOAD, pause=lambda: release.wait(60))
+
+    server, url = _serve(body)
+    folder = data_home / "tinyshakespeare"
+    try:
+        other = subprocess.Popen([sys.executable, "-c", _CHILD, url, hashlib.sha256(PAYLOAD).hexdigest()],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=_child_env(data_home))
+        deadline = time.monotonic() + 60
+        while not (folder.is_dir() and any(p.name.endswith(".part") for p in folder.iterdir())):
+            assert time.monotonic() < deadline and other.poll() is None, "the other download never started"
+            time.sleep(0.05)
+        # this process's download of the same file fails (nothing listens on that port)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead = f"http://127.0.0.1:{probe.getsockname()[1]}/input.txt"
+        reason = data._download(dead, folder / "input.txt", hashlib.sha256(PAYLOAD).hexdigest())
+        assert any(p.name.endswith(".part") for p in folder.iterdir()), "the other process's partial was deleted"
+        assert reason and "127.0.0.1" in reason
+        release.set()
+        out, err = other.communicate(timeout=120)
+    finally:
+        release.set()
+        server.shutdown()
+    assert other.returncode == 0 and out.strip() == "SHAKESPEARE", (out, err[-1500:])
+    assert (folder / "input.txt").read_bytes() == PAYLOAD
+
+
+@pytest.fixture
+def dropping_server():
+    """127.0.0.1 with a full accept queue: a new connection's SYN is dropped, as
+    on a network that loses packets (connect hangs instead of being refused)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    filler = socket.create_connection(server.getsockname())
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    filler.close()
+    server.close()
+
+
+def test_a_network_that_drops_packets_fails_fast_and_says_why_once(data_home, monkeypatch, dropping_server):
+    monkeypatch.delenv("COURSE_OFFLINE")
+    monkeypatch.setattr(data, "_unreachable", {})
+    monkeypatch.setattr(data, "CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(data, "SHAKESPEARE_URL", f"{dropping_server}/shakespeare.txt")
+    monkeypatch.setattr(data, "MNIST_NPZ_URL", f"{dropping_server}/mnist.npz")
+    start = time.monotonic()
+    text = data.load_shakespeare(verbose=False)
+    first = time.monotonic() - start
+    start = time.monotonic()
+    mnist = data.load_mnist(verbose=False)
+    second = time.monotonic() - start
+    assert first < 5, f"waited {first:.1f} s for a server that drops packets"
+    assert second < 3, f"the second dataset waited again ({second:.1f} s)"
+    assert not text.is_shakespeare and "no usable connection to 127.0.0.1" in text.source
+    assert "COURSE_OFFLINE=1" in text.source
+    assert not mnist.is_full and "not tried again in this session" in mnist.source
+    assert not list(data_home.iterdir()), "a failed download left files or folders behind"
+
+
+def test_https_downloads_use_the_same_short_connect_limit(data_home, monkeypatch, dropping_server):
+    monkeypatch.delenv("COURSE_OFFLINE")
+    monkeypatch.setattr(data, "_unreachable", {})
+    monkeypatch.setattr(data, "CONNECT_TIMEOUT_S", 1.0)
+    start = time.monotonic()
+    reason = data._download(dropping_server.replace("http:", "https:") + "/mnist.npz",
+                            data_home / "mnist" / "mnist.npz", "0" * 64)
+    assert time.monotonic() - start < 5 and "no usable connection to 127.0.0.1" in reason, reason
+
+
+def test_a_server_that_stalls_mid_transfer_fails_fast(data_home, monkeypatch):
+    monkeypatch.delenv("COURSE_OFFLINE")
+    monkeypatch.setattr(data, "_unreachable", {})
+    monkeypatch.setattr(data, "READ_TIMEOUT_S", 1.0)
+    stalled = threading.Event()
+    server, url = _serve(lambda handler: _send(handler, PAYLOAD, pause=lambda: stalled.wait(30)))
+    monkeypatch.setattr(data, "SHAKESPEARE_URL", url)
+    try:
+        start = time.monotonic()
+        text = data.load_shakespeare(verbose=False)
+        elapsed = time.monotonic() - start
+    finally:
+        stalled.set()
+        server.shutdown()
+    assert elapsed < 5, f"waited {elapsed:.1f} s on a stalled transfer"
+    assert not text.is_shakespeare and "timed out" in text.source
+    assert not list(data_home.rglob("*.part"))
+
+
+def test_download_connect_and_read_limits_are_short():
+    assert data.CONNECT_TIMEOUT_S <= 5 and data.READ_TIMEOUT_S <= 20

@@ -63,14 +63,38 @@ def test_ci_runs_the_readme_test_command():
     assert "python3 course.py test" in ci
 
 
-def test_notebooks_are_committed_without_outputs():
+def notebooks_with_outputs(root) -> list[str]:
+    """Names of the course notebooks, as committed, that hold stored outputs."""
     import nbformat
 
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert not cell.outputs, f"{path.name} has stored outputs: clear them before committing"
+    from course_utils.shipped import course_notebooks
+
+    found = []
+    for name, blob in course_notebooks(root).files.items():
+        nb = nbformat.reads(blob.decode("utf-8"), as_version=4)
+        if any(cell.cell_type == "code" and cell.outputs for cell in nb.cells):
+            found.append(name)
+    return found
+
+
+def test_notebooks_are_committed_without_outputs():
+    from course_utils.shipped import course_notebooks
+
+    if not course_notebooks(ROOT).from_git:
+        pytest.skip("no git history: nothing committed to check")
+    assert notebooks_with_outputs(ROOT) == [], "notebooks committed with outputs: clear them and commit again"
+
+
+def test_outputs_a_student_saved_are_not_what_is_checked(course_repo):
+    """JupyterLab autosaved outputs into a course notebook; the course as committed has none."""
+    import nbformat
+
+    nb = nbformat.read(course_repo.notebooks / "00_a.ipynb", as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="2\n")]
+    course_repo.write("00_a.ipynb", nb)
+    assert notebooks_with_outputs(course_repo.path) == []
+    course_repo.commit("committed with outputs by mistake")
+    assert notebooks_with_outputs(course_repo.path) == ["00_a.ipynb"]
 
 
 def test_setup_notebook_prints_one_line(capsys, monkeypatch, tmp_path):

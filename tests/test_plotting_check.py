@@ -46,11 +46,27 @@ def test_compare_arrays_explains_mistakes():
     exp = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert check.compare_arrays(exp.copy(), exp, "w")[0]
     cases = {"None": None, "shape mismatch": np.ones(3), "sign error": -exp, "transposed": exp.T,
-             "constant factor": 2 * exp, "off-by-one": exp + 1, "close but not exact": exp * 1.001}
+             "constant factor": 2 * exp, "off-by-one": exp + 1, "close (within 1%)": exp + [[0, 0], [0, 0.01]],
+             "float32 rounding": exp + [[0, 0], [0, 1e-5]]}
     for words, got in cases.items():
         ok, msg = check.compare_arrays(got, exp, "w")
         assert not ok and words in msg, (words, msg)
         assert "1.0" not in msg and "[[" not in msg, "a diagnosis must not reveal the answer"
+
+
+def test_compare_arrays_names_a_wrong_divisor_as_a_constant_factor():
+    """Dividing pixels by 256 instead of 255 is off by 255/256 everywhere: a
+    constant factor, not a float32/float64 issue (issue 17, point 7)."""
+    pixels = np.arange(0, 256, 15, dtype=np.uint8).reshape(2, -1)
+    expected = pixels.astype(np.float32) / 255
+    for got in (pixels.astype(np.float32) / 256, pixels / 256.0, pixels / 256):
+        ok, msg = check.compare_arrays(got, expected, "the scaled images", rtol=1e-6, atol=1e-7)
+        assert not ok and "constant factor" in msg and "255/256" in msg, msg
+        assert "float32" not in msg
+    ok, msg = check.compare_arrays(pixels / 127.5 - 1, expected, "the scaled images")
+    assert not ok and "constant factor" not in msg      # a shift, not a factor
+    ok, msg = check.compare_arrays(expected.astype(np.float64), expected, "the scaled images")
+    assert ok, msg
 
 
 def test_report_and_strict_mode(monkeypatch, capsys):
@@ -74,6 +90,10 @@ def test_call_safely():
 
 def test_call_for_number():
     assert check.call_for_number(lambda a, b: a * b, 3, 4, name="f", whole=True) == (12, None)
+    # NumPy scalars, one-element arrays and whole floats are numbers a student may return
+    assert check.call_for_number(lambda: np.int64(7), name="f", whole=True) == (7, None)
+    assert check.call_for_number(lambda: np.array([0.25]), name="f") == (0.25, None)
+    assert check.call_for_number(lambda: 12.0, name="f", whole=True) == (12, None)
     assert "not done yet" in check.call_for_number(lambda: None, name="f")[1]
     assert "whole number" in check.call_for_number(lambda: "x", name="f", whole=True)[1]
     assert "ZeroDivisionError" in check.call_for_number(lambda: 1 / 0, name="f")[1]

@@ -11,7 +11,11 @@ runs to the end.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+from .. import _validate as _args
 
 __all__ = ["report", "claim", "solved", "compare_arrays", "call_safely", "call_for_result",
            "call_for_number", "strict_mode", "ClaimFailed"]
@@ -24,10 +28,29 @@ def strict_mode() -> bool:
     return env_flag("COURSE_CHECK_STRICT")
 
 
+def _truth(func: str, arg: str, value) -> bool:
+    """A verdict: True/False (NumPy's too, or a one-element boolean array, or 0/1).
+    None, strings and many-element arrays are mistakes, not verdicts."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype == bool:
+        return bool(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral) and int(value) in (0, 1):
+        return bool(value)
+    hint = ""
+    if isinstance(value, np.ndarray):
+        hint = " (reduce it to one verdict with .all() or .any())"
+    elif value is None:
+        hint = " (did the expression or the check return nothing?)"
+    _args.fail(func, arg, _args.describe(value) + hint, "True or False")
+
+
 def report(ok: bool, message: str) -> bool:
     """Print a one-line verdict (PASS/FAIL in words, so it reads without an
     emoji font) and return ``ok``. In strict mode a failure raises
     AssertionError so CI proves the shipped solutions pass."""
+    ok = _truth("report", "ok", ok)
+    _args.text("report", "message", message)
     print(("✅ PASS: " if ok else "❌ FAIL: ") + message)
     if not ok and strict_mode():
         raise AssertionError(message)
@@ -47,7 +70,9 @@ def claim(condition, statement: str, otherwise: str = "") -> bool:
     :class:`ClaimFailed` so a changed result cannot leave a false sentence; in
     a student's run prints ``NOT SHOWN: statement`` with the explanation and
     carries on. Returns the truth value."""
-    ok = bool(condition)
+    ok = _truth("claim", "condition", condition)
+    _args.text("claim", "statement", statement)
+    _args.text("claim", "otherwise", otherwise, allow_empty=True)
     if ok:
         print(f"PASS: {statement}")
         return True
@@ -64,6 +89,8 @@ def solved(ok, exercise: str) -> bool:
     passed; otherwise prints one line ("skipped until Your turn 2 is
     solved") and returns False, so Run All reaches the end of a student
     edition with unsolved exercises."""
+    ok = _truth("solved", "ok", ok)
+    _args.text("solved", "exercise", exercise)
     if ok:
         return True
     print(f"⏭ skipped until {exercise} is solved (run its check cell above once it passes).")
@@ -72,7 +99,10 @@ def solved(ok, exercise: str) -> bool:
 
 def call_safely(fn, *args, **kwargs):
     """Call ``fn`` and return ``(value, None)``, or ``(None, message)`` when it
-    raises, with the message phrased for a student."""
+    raises, with the message phrased for a student (also when ``fn`` is not
+    a function at all: a student may have assigned something else to the name)."""
+    if not callable(fn):
+        return None, f"it is not a function: the name holds {_args.describe(fn)}."
     try:
         return fn(*args, **kwargs), None
     except NotImplementedError:
@@ -84,6 +114,7 @@ def call_safely(fn, *args, **kwargs):
 def call_for_result(fn, *args, name: str = "your function"):
     """Call a student's function. Returns ``(value, None)``, or ``(None,
     message)`` when it raised or returned None (not done yet)."""
+    _args.text("call_for_result", "name", name)
     got, err = call_safely(fn, *args)
     if err:
         return None, f"{name}: {err}"
@@ -94,27 +125,51 @@ def call_for_result(fn, *args, name: str = "your function"):
 
 def call_for_number(fn, *args, name: str = "your function", whole: bool = False):
     """Like :func:`call_for_result`, and also ``(None, message)`` when the
-    result is not a number."""
+    result is not one finite number (a whole number if ``whole``): text such
+    as "3", True/False, NaN, inf, 2.5 for a count and many-element arrays are
+    reported, never converted."""
+    _args.text("call_for_number", "name", name)
+    whole = _args.boolean("call_for_number", "whole", whole)
     got, err = call_for_result(fn, *args, name=name)
     if err:
         return None, err
-    try:
-        return (int(got) if whole else float(got)), None
-    except (TypeError, ValueError):
-        kind = "a whole number" if whole else "a number"
-        return None, f"{name} should return {kind}, got {type(got).__name__}."
+    kind = "a whole number" if whole else "a number"
+    try:   # a Python or NumPy number, a one-element array or a scalar tensor; never text or True/False
+        arr = None if isinstance(got, (str, bytes, bool, np.bool_)) else np.asarray(got)
+    except Exception:  # noqa: BLE001 - whatever the student returned
+        arr = None
+    if arr is None or arr.dtype.kind not in "iuf" or arr.size != 1:
+        return None, f"{name} should return {kind}, got {_args.describe(got)}."
+    value = float(arr.reshape(()))
+    if not np.isfinite(value):
+        return None, (f"{name} returned {value}: look for a division by zero or the log of 0 "
+                      f"(it should return {kind}).")
+    if whole:
+        if value != round(value):
+            return None, f"{name} should return a whole number, got {value:g}."
+        return int(round(value)), None
+    return value, None
 
 
 def compare_arrays(got, expected, name: str = "result", rtol: float = 1e-6, atol: float = 1e-8):
     """Compare a student's array with the reference. Returns ``(ok, message)``;
-    the message names the kind of mistake, never the expected values."""
+    the message names the kind of mistake, never the expected values.
+    ``got`` is the student's (anything: its faults are the diagnosis);
+    ``expected``, ``name``, ``rtol`` and ``atol`` are the check's own and are validated."""
+    exp = _args.array("compare_arrays", "expected", expected, min_len=0,
+                      shape_text="the reference: an array of finite numbers")
+    _args.text("compare_arrays", "name", name)
+    rtol = _args.number("compare_arrays", "rtol", rtol, 0)
+    atol = _args.number("compare_arrays", "atol", atol, 0)
     if got is None:
         return False, f"{name} is None: the exercise is not done yet (did you forget `return`?)."
     try:
+        raw = np.asarray(got)
+        if raw.dtype.kind in "USO" and raw.dtype != object:
+            raise TypeError("text")
         got_arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return False, f"{name} should be numbers (an array), got {type(got).__name__}."
-    exp = np.asarray(expected, dtype=float)
+        return False, f"{name} should be numbers (an array), got {_args.describe(got)}."
     if got_arr.shape != exp.shape:
         if got_arr.ndim == 2 and got_arr.T.shape == exp.shape and np.allclose(got_arr.T, exp, rtol, atol):
             return False, f"{name} is transposed: shape {got_arr.shape}, expected {exp.shape}."
@@ -131,16 +186,39 @@ def compare_arrays(got, expected, name: str = "result", rtol: float = 1e-6, atol
         return False, f"{name} is transposed (rows and columns swapped)."
     if np.allclose(got_arr, exp[::-1, ::-1] if exp.ndim == 2 else exp[::-1], rtol, atol) and exp.ndim in (1, 2):
         return False, f"{name} is flipped: check the order (a kernel flip? reversed indices?)."
-    flat_exp, flat_got = exp.ravel(), got_arr.ravel()
-    nz = np.abs(flat_exp) > atol
-    if nz.any():
-        ratios = flat_got[nz] / flat_exp[nz]
-        if np.allclose(ratios, ratios[0], rtol=1e-6) and np.allclose(flat_got[~nz], 0, atol=atol) and abs(ratios[0] - 1) > 0.01 and ratios[0] != 0:
-            return False, f"{name} is off by a constant factor ({ratios[0]:.3g}x): check a scale such as 1/2, 1/n or a learning rate."
+    factor = _constant_factor(got_arr, exp, rtol, atol)
+    if factor is not None:
+        return False, (f"{name} is off by a constant factor: every entry is {factor[0]:.4g} times the right one"
+                       f"{factor[1]}. Check a divisor or scale (the value you divide by, 1/2, 1/n, "
+                       f"a learning rate).")
     diff = got_arr - exp
     if np.allclose(diff, diff.ravel()[0], rtol=0, atol=1e-9) and abs(diff.ravel()[0]) in (1.0,):
         return False, f"off-by-one in {name}: every entry is {int(diff.ravel()[0]):+d} from the answer."
+    relative = np.max(np.abs(got_arr - exp)) / max(float(np.max(np.abs(exp))), 1e-12)   # to the array's scale
+    if relative < 1e-4:
+        return False, (f"{name} is within {relative:.1e} (relative) of the answer but not within the "
+                       f"tolerance: float32 rounding, or a step done in a different order?")
     if np.allclose(got_arr, exp, rtol=1e-2, atol=1e-3):
-        return False, f"{name} is close but not exact (within 1%): a rounding or float32/float64 issue?"
+        return False, (f"{name} is close (within 1%) but not right, and not by one constant factor: "
+                       f"look for a small term added or left out.")
     wrong = int(np.sum(~np.isclose(got_arr, exp, rtol, atol)))
     return False, f"{name} differs from the reference in {wrong} of {exp.size} entries."
+
+
+def _constant_factor(got: np.ndarray, exp: np.ndarray, rtol: float, atol: float):
+    """``(factor, " (= p/q)" or "")`` when ``got`` is ``factor * exp`` for
+    one factor other than 1 (however close to 1: 255/256 is 0.996), else None.
+    Needs two or more non-zero reference entries."""
+    flat_exp, flat_got = exp.ravel(), got.ravel()
+    nz = np.abs(flat_exp) > max(atol, 1e-12)
+    if nz.sum() < 2 or not np.allclose(flat_got[~nz], 0, atol=max(atol, 1e-12)):
+        return None
+    ratios = flat_got[nz] / flat_exp[nz]
+    factor = float(np.median(ratios))
+    if factor == 0 or not np.allclose(ratios, factor, rtol=1e-5, atol=0) or np.isclose(factor, 1, rtol=rtol, atol=0):
+        return None
+    from fractions import Fraction
+
+    simple = Fraction(factor).limit_denominator(300)   # small ratios such as 255/256 or 1/2 are worth naming
+    exact = simple.denominator > 1 and abs(float(simple) - factor) <= 1e-6 * abs(factor)
+    return factor, f" (= {simple.numerator}/{simple.denominator})" if exact else ""

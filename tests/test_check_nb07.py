@@ -92,7 +92,7 @@ def test_pick_learning_rate_rejects(capsys, fn, message):
     assert not ok and message in out, out
 
 
-# ---------------------------------------------------------------- Your turn 3: dropout
+# ---------------------------------------------------------------- Your turn 4: dropout
 def dropout_ref(a, p, training, rng):
     if not training:
         return a
@@ -124,7 +124,7 @@ def test_dropout_rejects(capsys, fn, message):
     assert not ok and message in out, out
 
 
-# ---------------------------------------------------------------- Your turn 4: the broken network
+# ---------------------------------------------------------------- Your turn 3: the broken network
 keras = pytest.importorskip("keras")
 
 
@@ -207,6 +207,8 @@ def _part_check(part, script, digits):
     (dict(targets=lambda labels: labels + 1), "targets should return"),
     (dict(predict=lambda model, x: keras.ops.convert_to_numpy(model(x, training=False)).argmax(axis=1)), "shape (n, 10)"),
     (dict(predict=lambda model, x: keras.ops.convert_to_numpy(model(x / 255, training=False))), "do not scale them again"),
+    (dict(build_model=_model), "COMPILED"),                                     # compile forgotten
+    (dict(shuffled=lambda x, y, rng: x[rng.permutation(len(x))]), "a pair"),    # the labels dropped
 ])
 def test_broken_network_rejects_wrong_fixes(digits, parts, message):
     (part,) = parts

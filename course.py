@@ -6,7 +6,9 @@
 
 Also: ``bench`` (benchmark figures), ``editions`` (student and instructor editions
 in editions/), ``hub`` (the course's JupyterHub on this machine for a local demo with
-a few test students; see hub/ and the README), ``install``.
+a few test students; see hub/ and the README), ``site`` (the course website in site/:
+every notebook executed, readable without installing; ``--fast`` for CI), ``links``
+(Colab/Binder links and the Colab bootstrap cell in every notebook), ``install``.
 Everything goes into ./.venv; re-runs skip the install when nothing changed.
 Needs only Python 3.11 and access to PyPI.
 """
@@ -161,6 +163,21 @@ def editions(extra: list[str]) -> int:
     return run(PY, "-m", "course_utils.editions", *extra)
 
 
+def site(extra: list[str]) -> int:
+    """The course website in site/: every notebook executed (full mode; --fast for CI),
+    static pages that open from the folder with no network (tools/site/build.py --help)."""
+    install()
+    return run(PY, ROOT / "tools" / "site" / "build.py", *extra)
+
+
+def links(extra: list[str]) -> int:
+    """Colab/Binder links and the Colab bootstrap in every notebook and the README
+    (course_utils/launch.py; its REPOSITORY constant is the repository's address)."""
+    from course_utils.launch import main as links_main  # standard library only: works before install
+
+    return links_main(extra)
+
+
 def hub(extra: list[str]) -> int:
     """JupyterHub on 127.0.0.1:8000 with test students (hub/demo.py --help for options)."""
     install()
@@ -169,7 +186,7 @@ def hub(extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub, "links": links, "site": site,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

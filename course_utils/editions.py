@@ -2,6 +2,8 @@
 
     python3 course.py editions [OUT_DIR]   ->  OUT_DIR/student/*.ipynb, OUT_DIR/instructor/*.ipynb
                                               (OUT_DIR defaults to editions/)
+    python3 course.py editions --nbgrader [OUT_DIR]  ->  an nbgrader course folder (course_utils/grading.py;
+                                              OUT_DIR defaults to editions/nbgrader/)
 
 The editions are built from the notebooks as committed (git HEAD; see
 :mod:`course_utils.shipped`), so scratch cells, saved outputs and a revealed
@@ -184,6 +186,12 @@ def build(out_dir: Path | str | None = None, root: Path | str | None = None, say
 def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__)
+        return 0
+    if "--nbgrader" in argv:   # the nbgrader course folder (course_utils/grading.py)
+        from .grading import build as build_nbgrader
+
+        rest = [a for a in argv if a != "--nbgrader"]
+        build_nbgrader(Path(rest[0]) if rest else None)
         return 0
     out_dir = Path(argv[0]) if argv else None
     build(out_dir)

@@ -1,5 +1,9 @@
 """Course plots with one consistent look. Every function returns the
-matplotlib Figure it drew on (or the Axes, when one was passed in)."""
+matplotlib Figure it drew on. Each figure carries one or two sentences
+computed from the data it shows (``describe.description(fig)``), shown in
+Jupyter as the image's alt text and a collapsed line below it, for students
+who use a screen reader (see :mod:`course_utils.describe`). The colours are
+colour-blind safe (Okabe and Ito's palette; RdBu and viridis maps)."""
 from __future__ import annotations
 
 
@@ -8,17 +12,27 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import _validate as _args
+from . import describe as _describe
 from . import env_flag
 
 __all__ = [
     "use_course_style", "use_projector_style", "size_scale", "plot_decision_boundary", "plot_history",
-    "plot_image_grid", "plot_kernels", "plot_feature_maps", "plot_confusion_matrix",
+    "plot_image_grid", "plot_kernels", "plot_feature_maps", "plot_confusion_matrix", "use_dark_style",
 ]
+
+# Okabe & Ito (2008), distinguishable with every common colour-vision deficiency;
+# yellow last (weak on white). OKABE_ITO_DARK: the same hues for a dark background.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+OKABE_ITO_DARK = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#D55E00", "#CC79A7", "#DDDDDD", "#0072B2"]
+# class regions and points of a multi-class plot: the palette, then two greys
+_CLASS_CMAP = matplotlib.colors.ListedColormap(OKABE_ITO[:6] + ["#999999", "#F0E442", "#555555", "#000000"],
+                                               name="course_classes")
 
 _BASE = {
     "figure.figsize": (7.0, 4.0), "figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3,
     "axes.spines.top": False, "axes.spines.right": False, "image.cmap": "viridis",
     "axes.titleweight": "bold", "legend.frameon": False,
+    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
 }
 # Projector: text about 1.6 times larger and thicker lines; figures about 1.3 times larger
 # (see _figsize) but never wider than a 1280x720 slide's content.
@@ -30,8 +44,7 @@ _SIZES = {False: {"font.size": 11, "lines.linewidth": 1.8, "lines.markersize": 5
 _DARK = {"figure.facecolor": "#111111", "axes.facecolor": "#111111", "savefig.facecolor": "#111111",
          "text.color": "#eeeeee", "axes.labelcolor": "#eeeeee", "axes.edgecolor": "#bbbbbb",
          "xtick.color": "#dddddd", "ytick.color": "#dddddd", "grid.color": "#888888",
-         "axes.prop_cycle": plt.cycler(color=["#4cc9f0", "#f7b801", "#80ed99", "#f72585", "#b8b8ff",
-                                              "#ff9f1c", "#2ec4b6", "#e0e0e0", "#ffd6a5", "#9bf6ff"])}
+         "axes.prop_cycle": plt.cycler(color=OKABE_ITO_DARK)}   # colour-blind safe on black
 MAX_FIGURE_WIDTH_PX = 1100   # what a 1280x720 slide shows without scaling the image down
 
 
@@ -144,14 +157,19 @@ def plot_decision_boundary(predict, X, y, ax=None, resolution: int = 200, title=
         ax.contourf(g0, g1, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
         ax.contour(g0, g1, z, levels=[0.5], colors="k", linewidths=1.5)
     else:
-        ax.contourf(g0, g1, z, levels=np.arange(z.max() + 2) - 0.5, cmap="tab10", alpha=0.3)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r" if len(classes) <= 2 else "tab10",
-               edgecolors="k", s=30, vmin=0 if len(classes) <= 2 else None, vmax=1 if len(classes) <= 2 else None)
+        ax.contourf(g0, g1, z, levels=np.arange(z.max() + 2) - 0.5, cmap=_CLASS_CMAP, alpha=0.3,
+                    vmin=-0.5, vmax=_CLASS_CMAP.N - 0.5)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r" if len(classes) <= 2 else _CLASS_CMAP,
+               edgecolors="k", s=30, vmin=0 if len(classes) <= 2 else -0.5,
+               vmax=1 if len(classes) <= 2 else _CLASS_CMAP.N - 0.5)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
-    return fig
+    scores = np.asarray(predict(X), dtype=float).reshape(len(X))
+    predicted = (scores >= 0.5).astype(int) if len(classes) <= 2 and z.min() >= 0 and z.max() <= 1 else np.rint(scores)
+    return _describe.attach(fig, _describe.decision_boundary_text(
+        X, y, predicted, z, (x0[0], x0[-1]), (x1[0], x1[-1]), title))
 
 
 def plot_history(history, metrics=("loss", "accuracy"), axes=None, label=None):
@@ -196,7 +214,7 @@ def plot_history(history, metrics=("loss", "accuracy"), axes=None, label=None):
         ax.set_xlabel("epoch")
         ax.set_title(m)
         ax.legend()
-    return fig
+    return _describe.attach(fig, _describe.history_text(hist, metrics, label))
 
 
 def plot_image_grid(images, labels=None, predictions=None, ncols: int = 10, title=None, cmap="gray"):
@@ -229,18 +247,18 @@ def plot_image_grid(images, labels=None, predictions=None, ncols: int = 10, titl
         if i >= n:
             continue
         ax.imshow(images[i], cmap=cmap)
-        text, color = "", "black"
+        text, color = "", plt.rcParams["text.color"]
         if labels is not None:
             text = str(labels[i])
         if predictions is not None:
             wrong = labels is not None and predictions[i] != labels[i]
             text = f"{text}→{predictions[i]}" if labels is not None else str(predictions[i])
-            color = "red" if wrong else "black"
+            color = OKABE_ITO[3] if wrong else color   # vermillion; the arrow marks it without colour too
         ax.set_title(text, fontsize="small", color=color)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    return _describe.attach(fig, _describe.image_grid_text(images, labels, predictions, title))
 
 
 def plot_kernels(kernels, titles=None, cmap="RdBu_r", annotate: bool | None = None):
@@ -274,7 +292,7 @@ def plot_kernels(kernels, titles=None, cmap="RdBu_r", annotate: bool | None = No
         if titles is not None:
             ax.set_title(titles[i], fontsize="small")
     fig.tight_layout()
-    return fig
+    return _describe.attach(fig, _describe.kernels_text(kernels, titles))
 
 
 def plot_feature_maps(maps, ncols: int = 8, title=None, cmap="viridis"):
@@ -303,7 +321,7 @@ def plot_feature_maps(maps, ncols: int = 8, title=None, cmap="viridis"):
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    return _describe.attach(fig, _describe.feature_maps_text(maps, title))
 
 
 def plot_confusion_matrix(y_true, y_pred, class_names=None, ax=None):
@@ -334,4 +352,12 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, ax=None):
         if v:
             ax.text(c, r, str(v), ha="center", va="center", fontsize="x-small",
                     color="white" if v > cm.max() / 2 else "black")
-    return fig
+    return _describe.attach(fig, _describe.confusion_matrix_text(cm, names))
+
+
+def use_dark_style(projector: bool | None = None) -> None:
+    """The course style for JupyterLab's dark theme (Settings > Theme >
+    JupyterLab Dark): a dark background, light text and the colour-blind safe
+    palette in hues that stand out on it (``use_course_style(dark=True)``).
+    Call it after ``setup_notebook``."""
+    use_course_style(projector, dark=True)

@@ -149,7 +149,7 @@ BAD: dict[str, list[Bad]] = {
     # ------------------------------------------------------------ plotting
     "use_course_style": [
         Bad("text", "projector", lambda: plotting.use_course_style("yes")),
-        Bad("none", "projector", lambda: plotting.use_course_style(None)),
+        Bad("dark_text", "dark", lambda: plotting.use_course_style(False, dark="no")),
         Bad("float", "projector", lambda: plotting.use_course_style(1.5)),
     ],
     "plot_decision_boundary": [
@@ -311,9 +311,10 @@ BAD: dict[str, list[Bad]] = {
 NOTHING_TO_CHECK = {
     "fast_mode": "no arguments", "pick": "any two values are valid", "strict_mode": "no arguments",
     "data_dir": "no arguments", "load_photo": "no arguments", "dataset_status": "no arguments",
-    "load_mnist_5k": "no arguments", "describe_data_dir": "no arguments",
-    "use_projector_style": "no arguments", "device_report": "no arguments",
-    "print_device_report": "no arguments", "quiet_tensorflow_logs": "no arguments",
+    "load_mnist_5k": "no arguments", "describe_data_dir": "no arguments", "size_scale": "no arguments",
+    "use_projector_style": "no arguments", "use_dark_style": "the same argument as use_course_style",
+    "device_report": "no arguments",
+    "print_device_report": "no arguments", "verdicts": "no arguments", "quiet_tensorflow_logs": "no arguments",
 }
 MODULES = (course_utils, data, plotting, check, device)
 

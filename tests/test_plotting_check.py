@@ -33,7 +33,8 @@ def test_history_grid_kernels_maps_confusion():
     with pytest.raises(ValueError, match="metrics"):
         plotting.plot_history({"mae": [1]})
     fig = plotting.plot_image_grid(np.zeros((5, 28, 28)), labels=[1, 2, 3, 4, 5], predictions=[1, 2, 0, 4, 5], ncols=5)
-    assert fig.axes[2].title.get_color() == "red" and fig.axes[0].title.get_color() == "black"
+    # a wrong prediction in vermillion (colour-blind safe), a right one in the text colour
+    assert fig.axes[2].title.get_color() == plotting.OKABE_ITO[3] and fig.axes[0].title.get_color() == "black"
     fig = plotting.plot_kernels([np.eye(3), -np.eye(3)], titles=["a", "b"])
     assert len(fig.axes) == 2 and fig.axes[0].texts
     fig = plotting.plot_feature_maps(np.random.rand(8, 8, 5), ncols=3)

@@ -18,7 +18,16 @@ import numpy as np
 from .. import _validate as _args
 
 __all__ = ["report", "claim", "solved", "compare_arrays", "call_safely", "call_for_result",
-           "call_for_number", "strict_mode", "ClaimFailed"]
+           "call_for_number", "strict_mode", "ClaimFailed", "verdicts"]
+
+_VERDICTS: list[bool] = []   # every report() verdict in this kernel; the nbgrader edition's hidden tests read them
+
+
+def verdicts() -> list[bool]:
+    """Every verdict :func:`report` gave in this kernel, oldest first (a
+    copy). The nbgrader edition's hidden tests assert on the ones its check
+    cell added."""
+    return list(_VERDICTS)
 
 
 def strict_mode() -> bool:
@@ -52,6 +61,7 @@ def report(ok: bool, message: str) -> bool:
     ok = _truth("report", "ok", ok)
     _args.text("report", "message", message)
     print(("✅ PASS: " if ok else "❌ FAIL: ") + message)
+    _VERDICTS.append(bool(ok))
     if not ok and strict_mode():
         raise AssertionError(message)
     return bool(ok)

@@ -126,16 +126,26 @@ def test(extra: list[str]) -> int:
     notebooks = sorted(str(p.relative_to(ROOT)) for p in folder.glob("*.ipynb")
                        if not chosen or any(p.name.startswith(c) for c in chosen))
     targets = notebooks if (full or chosen) else ["tests", *notebooks]
+    lint = 0
+    if not full:   # the linter (pyproject.toml [tool.ruff]) over the code and the notebooks' code cells
+        say("ruff: " + " ".join(LINTED))
+        lint = run(PY, "-m", "ruff", "check", "--no-cache", *LINTED)
+        if lint != 0:
+            say("ruff found problems (above); the tests run anyway and the command fails at the end")
     say(f"{'FULL' if full else 'fast'} mode, data dir: {env.get('COURSE_DATA_DIR') or ROOT / 'data'}"
         f"{' (offline fallbacks)' if offline else ''}; {len(notebooks)} notebook(s)")
     # One pytest run: whole notebooks stay on one worker with --dist loadfile; tests/conftest.py
     # runs each student-edition notebook as its own unit and the longest units first.
     try:
-        return run(PY, "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
-                   f"--nbval-cell-timeout={1800 if full else 600}", "-n", "2", "--dist", "loadfile", "-q",
-                   *extra, env=env)
+        result = run(PY, "-m", "pytest", *targets, "--nbval-lax", "--nbval-current-env",
+                     f"--nbval-cell-timeout={1800 if full else 600}", "-n", "2", "--dist", "loadfile", "-q",
+                     *extra, env=env)
+        return result or lint
     finally:
         scratch.cleanup()
+
+
+LINTED = ["course.py", "course_utils", "tests", "benchmarks", "tools", "hub", "notebooks"]
 
 
 def notebooks_under_test(root: Path = ROOT) -> Path:
@@ -186,7 +196,8 @@ def hub(extra: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub, "links": links, "site": site,
+    commands = {"lab": lab, "test": test, "bench": bench, "editions": editions, "hub": hub, "links": links,
+                "site": site,
                 "install": lambda extra: (install(), 0)[1]}
     if not argv or argv[0] not in commands:
         print(__doc__)

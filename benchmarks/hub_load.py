@@ -250,7 +250,8 @@ def main(argv=None) -> int:
     print(table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
-    failures = sum(bool(s["failure"]) for r in results for s in r["students"]) + sum(len(r["collisions"]) for r in results)
+    failures = (sum(bool(s["failure"]) for r in results for s in r["students"])
+                + sum(len(r["collisions"]) for r in results))
     return 1 if failures else 0
 
 
@@ -263,7 +264,8 @@ def report(r: dict, first: dict) -> None:
               f"{s['peak_rss'] / GB:8.2f}G {s['cgroup_peak'] / GB:10.2f}G {s['cpu_s']:7.0f} {s['seconds']:7.0f}  "
               f"{s['failure'] or 'ok'}")
     fails = [s for s in r["students"] if s["failure"]]
-    print(f"total PSS idle {r['idle_total_pss'] / GB:.2f} GB, peak {r['peak_total_pss'] / GB:.2f} GB; whole machine (every process) "
+    print(f"total PSS idle {r['idle_total_pss'] / GB:.2f} GB, peak {r['peak_total_pss'] / GB:.2f} GB; "
+          f"whole machine (every process) "
           f"memory in use idle {r['idle_machine_used'] / GB:.2f} GB, peak {r['peak_machine_used'] / GB:.2f} GB; "
           f"wall {r['wall_s']:.0f} s, ratio to N={first['n']}: {r['wall_s'] / first['wall_s']:.2f}")
     print(f"failures: {len(fails)} (OOM {sum(s['oom_kills'] > 0 for s in r['students'])}, timeouts "
@@ -282,7 +284,8 @@ def table(results: list[dict]) -> str:
         fails = sum(bool(s["failure"]) for s in st) + len(r["collisions"])
         rows.append(f"| {r['n']} | {r['load_at_start']:.1f} | {sum(s['idle_pss'] for s in st) / len(st) / GB:.2f} GB "
                     f"| {max(s['peak_pss'] for s in st) / GB:.2f} GB | {r['peak_total_pss'] / GB:.2f} GB "
-                    f"| {r['peak_machine_used'] / GB:.1f} GB | {r['wall_s']:.0f} s | {r['wall_s'] / first['wall_s']:.2f} "
+                    f"| {r['peak_machine_used'] / GB:.1f} GB | {r['wall_s']:.0f} s "
+                    f"| {r['wall_s'] / first['wall_s']:.2f} "
                     f"| {sum(s['cpu_s'] for s in st) / len(st):.0f} | {fails} |")
     return "\n".join(rows)
 

@@ -81,7 +81,9 @@ def _cell_times(executed: Path) -> list:
             continue
         stamps = cell.metadata.get("execution", {})
         start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
-        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() if start and end else 0.0
+        seconds = 0.0
+        if start and end:
+            seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
         out.append((seconds, "".join(o.get("text", "") for o in cell.outputs)))
     return out
 

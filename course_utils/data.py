@@ -21,7 +21,6 @@ import gzip
 import hashlib
 import http.client
 import os
-import socket
 import stat
 import struct
 import tempfile

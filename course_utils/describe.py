@@ -183,7 +183,8 @@ def kernels_text(kernels, titles=None) -> str:
         parts[-1] += f", sum {number(np.sum(k))}"
     shape = {k.shape for k in kernels}
     size = f" of {kernels[0].shape[0]} by {kernels[0].shape[1]}" if len(shape) == 1 else ""
-    return f"{len(kernels)} convolution kernel{'s' if len(kernels) != 1 else ''}{size} (blue negative, red positive): " \
+    plural = "s" if len(kernels) != 1 else ""
+    return f"{len(kernels)} convolution kernel{plural}{size} (blue negative, red positive): " \
            + "; ".join(parts) + "."
 
 
@@ -205,7 +206,8 @@ def confusion_matrix_text(cm, names) -> str:
     n, correct = int(cm.sum()), int(np.trace(cm))
     off = [(int(cm[r, c]), r, c) for r in range(len(cm)) for c in range(len(cm)) if r != c and cm[r, c]]
     off.sort(key=lambda t: (-t[0], t[1], t[2]))
-    worst = _listing([f"true {names[r]} predicted as {names[c]} ({'once' if v == 1 else f'{v} times'})" for v, r, c in off], 3)
+    worst = _listing([f"true {names[r]} predicted as {names[c]} ({'once' if v == 1 else f'{v} times'})"
+                      for v, r, c in off], 3)
     return (f"Confusion matrix of {n} predictions over {len(cm)} classes (rows: true class, columns: "
             f"predicted): {correct} correct ({number(100 * correct / max(n, 1), 3)} %). "
             + (f"Most frequent confusions: {worst}." if off else "No confusions."))

@@ -74,8 +74,8 @@ def device_report() -> dict:
               "tensorflow": None, "keras": None, "gpus": [], "cpus": 0}
     try:
         with quiet_tensorflow_logs():
-            import tensorflow as tf
             import keras
+            import tensorflow as tf
     except ImportError:
         return report
     report["tensorflow"] = tf.__version__

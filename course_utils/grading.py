@@ -69,7 +69,7 @@ def nbgrader_version(nb, name: str):
     number = stem[:2]
     exercises = []
     cells = nb.cells
-    for i, cell in enumerate(cells):
+    for cell in cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     for i, cell in enumerate(cells):

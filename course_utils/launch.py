@@ -150,8 +150,9 @@ def with_links(nb: dict, name: str, repository: str = REPOSITORY, branch: str = 
 def readme_block(names: list[str], repository: str = REPOSITORY, branch: str = BRANCH) -> str:
     rows = "\n".join(f"- `{Path(n).stem}`: [open in Colab]({colab_url(n, repository, branch)}) · "
                      f"[open in Binder]({binder_url(n, repository, branch)})" for n in names)
-    return (f"{README_BEGIN}\nWithout installing anything: Colab installs the course package in the notebook's "
-            f"first cell; Binder builds `environment.yml` and opens JupyterLab on the notebook.\n\n{rows}\n{README_END}")
+    return (f"{README_BEGIN}\nWithout installing anything: Colab installs the course package in the "
+            "notebook's first cell; Binder builds `environment.yml` and opens JupyterLab on the notebook."
+            f"\n\n{rows}\n{README_END}")
 
 
 def update_notebooks(root: Path = ROOT, check: bool = False) -> list[str]:

@@ -62,7 +62,8 @@ def _from_git(root: Path, folder: str) -> Shipped | None:
     listing = _git(root, "ls-tree", "-r", "--full-name", "--name-only", "HEAD", "--", f"{prefix}/")
     if listing is None:
         return None
-    names = sorted(p for p in listing.decode().splitlines() if p.endswith(".ipynb") and p.count("/") == prefix.count("/") + 1)
+    names = sorted(p for p in listing.decode().splitlines()
+                   if p.endswith(".ipynb") and p.count("/") == prefix.count("/") + 1)
     files, notes = {}, []
     for full in names:
         blob = _git(root, "show", f"HEAD:{full}")

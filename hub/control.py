@@ -245,7 +245,7 @@ class Kernel:
     (REST to create it, the Jupyter messaging protocol over its websocket)."""
 
     def __init__(self, hub: Hub, user: str, timeout: float = 120, kernel_id: str | None = None):
-        import websocket   # websocket-client, a Jupyter dependency
+        import websocket  # websocket-client, a Jupyter dependency
 
         self.hub, self.user = hub, user
         self.id = kernel_id or hub.user_api(user, "POST", "/kernels", {"name": "python3"}, timeout=timeout)["id"]

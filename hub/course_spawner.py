@@ -246,7 +246,7 @@ class CourseSpawner(LocalProcessSpawner):
 
         def preexec():
             # join the student's cgroup(s) while still root, then drop to the student
-            for controller, group in folders.items():
+            for group in folders.values():
                 (group / "cgroup.procs").write_text(str(os.getpid()))
             if setuid is not None:
                 setuid()

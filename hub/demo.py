@@ -61,7 +61,8 @@ def main(argv=None) -> int:
            "COURSE_HUB_PROXY_API_PORT": str(free_port()), "COURSE_HUB_USERS": ",".join(students),
            "COURSE_HUB_PASSWORD": password, "COURSE_HUB_DATA_DIR": args.data_dir,
            "COURSE_HUB_MEM_LIMIT": args.mem_limit, "COURSE_HUB_CPU_LIMIT": args.cpu_limit,
-           "COURSE_HUB_USER_TEMPLATE": template, "COURSE_HUB_CACHE_SEED": args.cache_seed, "COURSE_HUB_HOME_ROOT": str(STATE / "homes")}
+           "COURSE_HUB_USER_TEMPLATE": template, "COURSE_HUB_CACHE_SEED": args.cache_seed,
+           "COURSE_HUB_HOME_ROOT": str(STATE / "homes")}
     (STATE / "homes").mkdir(exist_ok=True)
     (STATE / "homes").chmod(0o755)
     print(f"[hub] JupyterHub for the course at http://{args.ip}:{args.port}/  (proxy: {proxy})")

@@ -18,7 +18,6 @@ import shutil
 import sys
 from pathlib import Path
 
-
 SKIP_SUFFIXES = (".lock", ".tmp", ".part")   # another process's unfinished work
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
 from course_utils import cache, live
+
+keras = pytest.importorskip("keras")
 
 HERE = Path(__file__).resolve().parent
 RNG = np.random.default_rng(0)

@@ -145,7 +145,7 @@ def test_photo_gates_and_toy_sets():
     assert photo.ndim == 2 and photo.dtype == np.float32 and 0 <= photo.min() < photo.max() <= 1
     X, y = data.logic_gate("XOR")
     assert X.shape == (4, 2) and y.tolist() == [0, 1, 1, 0]
-    with pytest.raises(ValueError, match="logic_gate\(\): name got .maybe.; expected one of"):
+    with pytest.raises(ValueError, match=r"logic_gate\(\): name got .maybe.; expected one of"):
         data.logic_gate("maybe")
     for make in (data.make_blobs, data.make_moons, data.make_spirals):
         X, y = make(n=90, seed=1)

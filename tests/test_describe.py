@@ -25,7 +25,8 @@ def _boundary():
     fig = plotting.plot_decision_boundary(lambda P: (P[:, 0] > 0).astype(float), X, Y, title="XOR?")
     correct = int(((X[:, 0] > 0).astype(int) == Y).sum())
     lo, hi = X[:, 0].min() - 0.5, X[:, 0].max() + 0.5
-    return fig, [f"{correct} of 30", f"{int((Y == 0).sum())} of class 0", describe.number(lo), describe.number(hi), "XOR?"]
+    return fig, [f"{correct} of 30", f"{int((Y == 0).sum())} of class 0", describe.number(lo), describe.number(hi),
+                 "XOR?"]
 
 
 def _history():
@@ -70,7 +71,7 @@ def _model():
 
 CASES = {"plot_decision_boundary": _boundary, "plot_history": _history, "plot_image_grid": _grid,
          "plot_kernels": _kernels, "plot_feature_maps": _maps, "plot_confusion_matrix": _confusion}
-if hasattr(plotting, "plot_model"):   # from the nb05 branch: `return _describe.attach(fig, _describe.model_text(boxes, title))`
+if hasattr(plotting, "plot_model"):   # plot_model ends: return _describe.attach(fig, _describe.model_text(...))
     CASES["plot_model"] = _model
 
 
@@ -124,9 +125,15 @@ def test_jupyter_shows_alt_text_and_a_collapsed_line(tmp_path):
 
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB
-CVD = {"protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
-       "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
-       "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]}
+CVD = {"protanopia": [[0.152286, 1.052583, -0.204868],
+                      [0.114503, 0.786281, 0.099216],
+                      [-0.003882, -0.048116, 1.051998]],
+       "deuteranopia": [[0.367322, 0.860646, -0.227968],
+                        [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]],
+       "tritanopia": [[1.255528, -0.076749, -0.178779],
+                      [-0.078411, 0.930809, 0.147602],
+                      [0.004733, 0.691367, 0.303900]]}
 
 
 def _lab(rgb):

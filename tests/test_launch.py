@@ -52,7 +52,8 @@ def test_bootstrap_and_links_go_in_once_and_change_nothing_else(path):
 def test_the_first_code_cell_of_a_course_notebook_keeps_setup_notebook_right_after_the_bootstrap():
     nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# 05 · CNNs"]},
                     {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                     "source": ['from course_utils import setup_notebook\n', 'SETUP = setup_notebook("05", tensorflow=True)']}]}
+                     "source": ['from course_utils import setup_notebook\n',
+                                'SETUP = setup_notebook("05", tensorflow=True)']}]}
     code = _first_code(launch.with_bootstrap(nb))
     assert code.split(launch.END)[1].split("\n", 1)[1].startswith("from course_utils import setup_notebook")
 
@@ -60,7 +61,8 @@ def test_the_first_code_cell_of_a_course_notebook_keeps_setup_notebook_right_aft
 def test_links_use_the_one_repository_constant_and_binder_opens_lab_on_00_setup():
     assert launch.binder_url() == f"https://mybinder.org/v2/gh/{launch.REPOSITORY}/{launch.BRANCH}" \
                                   "?urlpath=lab/tree/notebooks/00_setup.ipynb"
-    assert launch.colab_url("05_cnn_mnist.ipynb").endswith(f"/{launch.REPOSITORY}/blob/{launch.BRANCH}/notebooks/05_cnn_mnist.ipynb")
+    assert launch.colab_url("05_cnn_mnist.ipynb").endswith(
+        f"/{launch.REPOSITORY}/blob/{launch.BRANCH}/notebooks/05_cnn_mnist.ipynb")
     assert f"git+https://github.com/{launch.REPOSITORY}@{launch.BRANCH}" in launch.bootstrap_source()
     assert not (ROOT / "binder").exists(), "a binder/ folder would replace environment.yml for repo2docker"
 
@@ -97,7 +99,8 @@ def _probe_wheel(folder: Path) -> None:
         info = "course_bootstrap_probe-1.0.dist-info"
         whl.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: course-bootstrap-probe\nVersion: 1.0\n")
         whl.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        whl.writestr(f"{info}/RECORD", f"course_bootstrap_probe.py,,\n{info}/METADATA,,\n{info}/WHEEL,,\n{info}/RECORD,,\n")
+        whl.writestr(f"{info}/RECORD",
+                     f"course_bootstrap_probe.py,,\n{info}/METADATA,,\n{info}/WHEEL,,\n{info}/RECORD,,\n")
 
 
 def test_bootstrap_cell_installs_the_course_in_a_fresh_environment(tmp_path):
@@ -110,7 +113,8 @@ def test_bootstrap_cell_installs_the_course_in_a_fresh_environment(tmp_path):
     py = env_dir / "bin" / "python"
     site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    course_site = subprocess.run([sys.executable, "-c", "import numpy, os; print(os.path.dirname(os.path.dirname(numpy.__file__)))"],
+    where_numpy = "import numpy, os; print(os.path.dirname(os.path.dirname(numpy.__file__)))"
+    course_site = subprocess.run([sys.executable, "-c", where_numpy],
                                  capture_output=True, text=True, check=True).stdout.strip()
     # the course's packages without course_utils (its dist-info and editable hook left out), as on Colab
     packages = tmp_path / "preinstalled"
@@ -130,8 +134,10 @@ def test_bootstrap_cell_installs_the_course_in_a_fresh_environment(tmp_path):
     numpy_version = subprocess.run([py, "-c", "import numpy; print(numpy.__version__)"], capture_output=True,
                                    text=True, check=True).stdout.strip()
     pins = [p if not p.startswith("numpy==") else "numpy==0.0.1" for p in pins]   # Colab's numpy differs
-    cell = launch.bootstrap_source(pins) + '\nfrom course_utils import setup_notebook\nSETUP = setup_notebook("00")\n' \
-        "import course_bootstrap_probe, course_utils\nprint('probe', course_bootstrap_probe.VALUE, course_utils.__file__)\n"
+    cell = launch.bootstrap_source(pins) \
+        + '\nfrom course_utils import setup_notebook\nSETUP = setup_notebook("00")\n' \
+        "import course_bootstrap_probe, course_utils\n" \
+        "print('probe', course_bootstrap_probe.VALUE, course_utils.__file__)\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(COURSE_SOURCE=str(src), PIP_FIND_LINKS=str(wheels), PIP_DISABLE_PIP_VERSION_CHECK="1",
                MPLBACKEND="Agg", COURSE_FAST="1")

@@ -4,10 +4,10 @@ import threading
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
 from course_utils import live
 from course_utils.widgets import TuningPanel, train_model, validate_settings
+
+keras = pytest.importorskip("keras")
 
 RNG = np.random.default_rng(0)
 X = RNG.random((256, 8)).astype("float32")

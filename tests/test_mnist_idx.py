@@ -32,9 +32,12 @@ def test_describe_data_dir_names_what_is_there(data_home):
     assert "Tiny Shakespeare" in data.describe_data_dir()
 
 
-@pytest.mark.skipif(not (data.Path("/work/shared/data/mnist-train").exists()), reason="needs the shared MNIST IDX files")
+SHARED = data.Path(__file__).resolve().parents[2] / "shared" / "data"   # ../shared/data beside the clone
+
+
+@pytest.mark.skipif(not (SHARED / "mnist-train").exists(), reason="needs ../shared/data/mnist-train (the IDX files)")
 def test_full_mnist_from_shared_idx(tmp_path, monkeypatch):
-    shared = data.Path("/work/shared/data")
+    shared = SHARED
     for folder in ("mnist-train", "mnist-test"):
         shutil.copytree(shared / folder, tmp_path / folder)
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))

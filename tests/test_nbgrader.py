@@ -85,6 +85,12 @@ def nbgrader_python(tmp_path_factory):
                              capture_output=True, text=True, timeout=900)
     if install.returncode != 0:
         pytest.skip(f"could not install {NBGRADER_PIN} (no package index?): {install.stderr[-500:]}")
+    # nbgrader runs the `alembic` command. The course already has alembic (jupyterhub needs it), so pip
+    # did not install it again and this venv has no `alembic` script: give it one that runs here.
+    script = env_dir / "bin" / "alembic"
+    if not script.exists():
+        script.write_text(f"#!{py}\nimport sys\nfrom alembic.config import main\nsys.exit(main())\n")
+        script.chmod(0o755)
     after = _versions(py)
     changed = {k: (before[k], after[k]) for k in before if after.get(k) != before[k]}
     assert not changed, f"installing nbgrader changed the course's packages: {changed}"

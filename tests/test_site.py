@@ -74,7 +74,8 @@ def test_every_page_has_its_figures_and_loads_nothing_from_outside(site, browser
         page, outside_page = _open(browser, site / f"{stem}.html")
         figures = page.eval_on_selector_all(
             ".jp-RenderedImage img, .course-frame:not([hidden]) img",
-            "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, alt: e.alt, described: !!e.dataset.described}))")
+            "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, alt: e.alt, "
+            "described: !!e.dataset.described}))")
         assert len(figures) == expected["figures"], (stem, len(figures), expected["figures"])
         assert all(f["ok"] for f in figures), f"{stem}: a figure did not decode"
         assert all(f["alt"] for f in figures), f"{stem}: a figure without alt text"

@@ -25,7 +25,6 @@ NAMES = list(shipped.course_notebooks(ROOT).files)
 NOT_YET_RUNNABLE_AS_STUDENT = {
     "03_backprop.ipynb": "cell 18 raises AttributeError: 'NoneType' object has no attribute 'T'",
     "04_convolution.ipynb": "cell 24 raises TypeError: unsupported format string passed to NoneType.__format__",
-    "06_rnn_text.ipynb": "cell 36 raises TypeError: unsupported operand type(s) for +: 'int' and 'NoneType'",
 }
 
 

@@ -81,9 +81,9 @@ def running_lab(root: Path, home: Path, env: dict | None = None, timeout_s: floa
             try:
                 urllib.request.urlopen(lab.url("api/status"), timeout=2)
                 break
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("JupyterLab did not start: " + log_path.read_text()[-2000:])
+                    raise RuntimeError("JupyterLab did not start: " + log_path.read_text()[-2000:]) from error
                 time.sleep(0.5)
         yield lab
     finally:

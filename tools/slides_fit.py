@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import sys
 import tempfile
 import time
 import urllib.request
-import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +74,54 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+SITE_RUNS = ROOT / "build" / "site-notebooks" / "run"   # `course.py site` keeps its executed notebooks here
+SITE_INJECTED = "course_site_injected"                  # cells the site builder adds around its sliders
+
+
+def from_site_run(path: Path, runs: Path = SITE_RUNS):
+    """The fast-mode run of ``path`` that `course.py site --fast` just made (its slider-recording cells
+    dropped), or None when there is none for exactly this notebook and this course_utils."""
+    import json
+
+    import nbformat
+
+    try:
+        last = json.loads((runs / "last.json").read_text())
+        executed = runs / f"executed-{path.name}"
+        if not last.get("fast") or (last["runs"].get(path.name) or {}).get("error") \
+                or last.get("course_utils") != _fingerprint_of_package() or not executed.exists():
+            return None
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError, KeyError):
+        return None
+    nb.cells = [c for c in nb.cells if not c.metadata.get(SITE_INJECTED)]
+    wanted = nbformat.read(path, as_version=4)
+    if [(c.cell_type, c.source) for c in nb.cells] != [(c.cell_type, c.source) for c in wanted.cells]:
+        return None
+    return nb
+
+
+def _fingerprint_of_package() -> str:
+    h = hashlib.sha256()
+    for src in sorted((ROOT / "course_utils").rglob("*.py")):
+        h.update(src.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def executed_copy(path: Path, cache: Path, log=print) -> Path:
-    """``path`` executed in fast mode with widget state saved, from ``cache`` when unchanged."""
+    """``path`` executed in fast mode with widget state saved: from ``cache`` when unchanged, else the
+    site builder's fast-mode run of the same notebook when there is one, else run now."""
     import nbformat
     from nbclient import NotebookClient
 
     target = cache / _fingerprint(path) / path.name
     if target.exists():
+        return target
+    reused = from_site_run(path)
+    if reused is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(reused, target)
+        log(f"[slides] {path.name}: the site build's fast-mode run reused")
         return target
     nb = nbformat.read(path, as_version=4)
     started = time.perf_counter()

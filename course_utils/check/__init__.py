@@ -184,7 +184,8 @@ def compare_arrays(got, expected, name: str = "result", rtol: float = 1e-6, atol
         if got_arr.ndim == 2 and got_arr.T.shape == exp.shape and np.allclose(got_arr.T, exp, rtol, atol):
             return False, f"{name} is transposed: shape {got_arr.shape}, expected {exp.shape}."
         if got_arr.size == exp.size and np.allclose(got_arr.reshape(exp.shape), exp, rtol, atol):
-            return False, f"{name} has the right numbers in the wrong shape {got_arr.shape}; expected shape {exp.shape}."
+            return False, (f"{name} has the right numbers in the wrong shape {got_arr.shape}; "
+                           f"expected shape {exp.shape}.")
         return False, f"shape mismatch in {name}: got {got_arr.shape}, expected {exp.shape}."
     if not np.all(np.isfinite(got_arr)):
         return False, f"{name} contains NaN or inf values."

@@ -69,9 +69,9 @@ def main(chart: Path) -> int:
                  "load_subconfig": lambda path: None}
     exec(compile((hub_files / "jupyterhub_config.py").read_text(), "jupyterhub_config.py", "exec"), namespace)
 
-    from kubespawner import KubeSpawner
-
     import asyncio
+
+    from kubespawner import KubeSpawner
 
     async def make():   # KubeSpawner shares its API clients per event loop
         return KubeSpawner(config=c, _mock=True)

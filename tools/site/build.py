@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
+import hashlib
 import html
 import json
 import os
@@ -180,12 +181,21 @@ def _execute(job: dict) -> dict:
     start = time.time()
     error = None
     try:
-        NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
+        # widget state saved: the pages drop it, tools/slides_fit.py reuses these fast-mode runs
+        NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False, store_widget_state=True,
                        resources={"metadata": {"path": job["cwd"]}}).execute()
     except CellExecutionError as exc:
         error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else repr(exc)
     nbformat.write(nb, job["target"])
     return {"name": job["name"], "seconds": round(time.time() - start, 1), "error": error}
+
+
+def _package_fingerprint() -> str:
+    """The course_utils sources the run used (tools/slides_fit.py reuses a run only with the same)."""
+    h = hashlib.sha256()
+    for src in sorted((ROOT / "course_utils").rglob("*.py")):
+        h.update(src.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _mathjax(static: Path) -> None:
@@ -254,7 +264,7 @@ def build(out: Path, fast: bool, chosen: list[str], jobs: int, say=print, render
                "cpu_s": round((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime), 1),
                "load_average_after": [round(x, 1) for x in os.getloadavg()]}
     (work / "run" / "last.json").write_text(json.dumps({"names": names, "fast": fast, "runs": runs, "wanted": wanted,
-                                                        "execute": execute}))
+                                                        "execute": execute, "course_utils": _package_fingerprint()}))
     return render(out, work, names, fast, runs, wanted, execute, say)
 
 

@@ -23,7 +23,6 @@ NAMES = list(shipped.course_notebooks(ROOT).files)
 # notebook's owner removes its name from this list once it passes (strict:
 # an unexpected pass fails the suite, so the list cannot go stale).
 NOT_YET_RUNNABLE_AS_STUDENT = {
-    "07_training_tips.ipynb": "cell 17 raises TypeError: 'NoneType' object is not subscriptable",
 }
 
 # Notebooks whose student edition is also checked cell by cell: every self-check cell prints

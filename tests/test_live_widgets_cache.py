@@ -65,11 +65,7 @@ def test_panel_trains_with_exactly_the_values_set():
 def test_panel_stop_ends_training_and_keeps_runs():
     slow = threading.Event()
 
-    def build_slow(rate):
-        model = build(rate)
-        return model
-
-    panel = TuningPanel(build_slow, (np.repeat(X, 40, 0), np.repeat(Y, 40, 0)), epochs=50)
+    panel = TuningPanel(build, (np.repeat(X, 40, 0), np.repeat(Y, 40, 0)), epochs=50)
     panel.set_values(batch_size=8)
     panel.train()
     while panel.first_point_s is None and panel.running:

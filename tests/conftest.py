@@ -13,6 +13,18 @@ def data_home(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture
+def verdict(monkeypatch, capsys):
+    """For the self-check tests: run a check on a student's function in student mode;
+    returns (passed, what the check printed)."""
+    monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
+
+    def run(check_fn, fn):
+        ok = check_fn(fn)
+        return ok, capsys.readouterr().out
+    return run
+
+
 STUDENT_EDITION_TESTS = "tests/test_student_edition.py::"
 
 

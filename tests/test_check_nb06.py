@@ -7,17 +7,6 @@ import pytest
 from course_utils.check import nb06
 
 
-@pytest.fixture
-def verdict(monkeypatch, capsys):
-    monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
-
-    def run(check_fn, fn):
-        ok = check_fn(fn)
-        return ok, capsys.readouterr().out
-
-    return run
-
-
 def _softmax(z, axis=-1):
     z = z - z.max(axis=axis, keepdims=True)
     e = np.exp(z)

@@ -1,25 +1,9 @@
 """Self-checks of notebook 03: the reference and a differently written correct answer pass;
 typical wrong answers get the message meant for them."""
 import numpy as np
-import pytest
+from checking import rejected  # tests/checking.py
 
 from course_utils.check import nb03
-
-
-@pytest.fixture
-def verdict(monkeypatch, capsys):
-    monkeypatch.delenv("COURSE_CHECK_STRICT", raising=False)
-
-    def run(check_fn, fn):
-        ok = check_fn(fn)
-        return ok, capsys.readouterr().out
-    return run
-
-
-def rejected(verdict, check_fn, fn, words):
-    ok, out = verdict(check_fn, fn)
-    assert not ok, f"a wrong answer passed: {out}"
-    assert words in out, f"expected {words!r} in {out!r}"
 
 
 # ------------------------------------------------------------------ backward (autodiff)

@@ -10,15 +10,25 @@ The course's tools, tests and benchmarks run notebooks through this class.
 """
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from queue import Empty
 from time import monotonic
 
 import nbclient
 from jupyter_core.utils import ensure_async
 
-__all__ = ["NotebookClient", "POLL_SECONDS"]
+__all__ = ["NotebookClient", "POLL_SECONDS", "package_fingerprint"]
 
 POLL_SECONDS = 1.0
+
+
+def package_fingerprint() -> str:
+    """A 16-hex-digit hash of course_utils' sources: a saved run is reused only by the same code."""
+    h = hashlib.sha256()
+    for src in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(src.read_bytes())
+    return h.hexdigest()[:16]
 
 
 class NotebookClient(nbclient.NotebookClient):

@@ -68,10 +68,33 @@ def slide_groups(nb) -> list[dict]:
 # ---------------------------------------------------------------- execution (fast mode)
 
 def _fingerprint(path: Path) -> str:
-    h = hashlib.sha256(path.read_bytes())
-    for src in sorted((ROOT / "course_utils").rglob("*.py")):
-        h.update(src.read_bytes())
+    """What the outputs depend on: the cells' types and sources and course_utils (not the slide
+    metadata, which `_with_metadata_of` lays over a reused run)."""
+    import nbformat
+
+    from course_utils.execute import package_fingerprint
+
+    h = hashlib.sha256(package_fingerprint().encode())
+    for c in nbformat.read(path, as_version=4).cells:
+        h.update(f"\0{c.cell_type}\0{c.source}".encode())
     return h.hexdigest()[:16]
+
+
+def _with_metadata_of(executed, path: Path):
+    """``executed`` (same cells as ``path``) with ``path``'s current cell and notebook metadata."""
+    import nbformat
+
+    wanted = nbformat.read(path, as_version=4)
+    for cell, current in zip(executed.cells, wanted.cells, strict=True):
+        widgets = cell.metadata.get("widgets")
+        cell.metadata = current.metadata
+        if widgets is not None:
+            cell.metadata["widgets"] = widgets
+    state = executed.metadata.get("widgets")
+    executed.metadata = wanted.metadata
+    if state is not None:
+        executed.metadata["widgets"] = state
+    return executed
 
 
 SITE_RUNS = ROOT / "build" / "site-notebooks" / "run"   # `course.py site` keeps its executed notebooks here
@@ -85,11 +108,13 @@ def from_site_run(path: Path, runs: Path = SITE_RUNS):
 
     import nbformat
 
+    from course_utils.execute import package_fingerprint
+
     try:
         last = json.loads((runs / "last.json").read_text())
         executed = runs / f"executed-{path.name}"
         if not last.get("fast") or (last["runs"].get(path.name) or {}).get("error") \
-                or last.get("course_utils") != _fingerprint_of_package() or not executed.exists():
+                or last.get("course_utils") != package_fingerprint() or not executed.exists():
             return None
         nb = nbformat.read(executed, as_version=4)
     except (OSError, ValueError, KeyError):
@@ -101,13 +126,6 @@ def from_site_run(path: Path, runs: Path = SITE_RUNS):
     return nb
 
 
-def _fingerprint_of_package() -> str:
-    h = hashlib.sha256()
-    for src in sorted((ROOT / "course_utils").rglob("*.py")):
-        h.update(src.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def executed_copy(path: Path, cache: Path, log=print) -> Path:
     """``path`` executed in fast mode with widget state saved: from ``cache`` when unchanged, else the
     site builder's fast-mode run of the same notebook when there is one, else run now."""
@@ -117,11 +135,12 @@ def executed_copy(path: Path, cache: Path, log=print) -> Path:
 
     target = cache / _fingerprint(path) / path.name
     if target.exists():
+        nbformat.write(_with_metadata_of(nbformat.read(target, as_version=4), path), target)
         return target
     reused = from_site_run(path)
     if reused is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(reused, target)
+        nbformat.write(_with_metadata_of(reused, path), target)
         log(f"[slides] {path.name}: the site build's fast-mode run reused")
         return target
     nb = nbformat.read(path, as_version=4)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
-import hashlib
 import html
 import json
 import os
@@ -37,6 +36,7 @@ import nbformat  # noqa: E402
 
 from course_utils import frames as course_frames  # noqa: E402
 from course_utils import launch  # noqa: E402
+from course_utils.execute import package_fingerprint  # noqa: E402
 from course_utils.shipped import export_notebooks  # noqa: E402
 
 MARKER = ".course-site"   # only a folder holding this file is ever emptied by the builder
@@ -190,14 +190,6 @@ def _execute(job: dict) -> dict:
     return {"name": job["name"], "seconds": round(time.time() - start, 1), "error": error}
 
 
-def _package_fingerprint() -> str:
-    """The course_utils sources the run used (tools/slides_fit.py reuses a run only with the same)."""
-    h = hashlib.sha256()
-    for src in sorted((ROOT / "course_utils").rglob("*.py")):
-        h.update(src.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def _mathjax(static: Path) -> None:
     import jupyter_server_mathjax
 
@@ -264,7 +256,7 @@ def build(out: Path, fast: bool, chosen: list[str], jobs: int, say=print, render
                "cpu_s": round((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime), 1),
                "load_average_after": [round(x, 1) for x in os.getloadavg()]}
     (work / "run" / "last.json").write_text(json.dumps({"names": names, "fast": fast, "runs": runs, "wanted": wanted,
-                                                        "execute": execute, "course_utils": _package_fingerprint()}))
+                                                        "execute": execute, "course_utils": package_fingerprint()}))
     return render(out, work, names, fast, runs, wanted, execute, say)
 
 

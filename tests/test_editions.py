@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import editions, shipped
+from course_utils import editions, launch, shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = shipped.course_notebooks(ROOT)          # what the course ships (git HEAD)
@@ -54,6 +54,16 @@ def test_student_edition_contains_no_solution_code(built):
         assert not any(editions.is_solution(c) for c in student.cells)
     for path in built["instructor"]:
         assert _solutions(nbformat.read(path, as_version=4)), f"{path.name}: the instructor edition lost its solutions"
+
+
+def test_both_editions_keep_the_colab_bootstrap_cell(built):
+    """A student opening the edition on Colab needs it as much as the course notebook does."""
+    for edition in editions.EDITIONS:
+        for path in built[edition]:
+            nb = nbformat.read(path, as_version=4)
+            boot = [i for i, c in enumerate(nb.cells) if launch.BOOTSTRAP_TAG in c.metadata.get("tags", [])]
+            assert boot == [1], f"{edition}/{path.name}: bootstrap cells at {boot}, expected the second cell only"
+            assert nb.cells[1].source == launch.bootstrap_source(), f"{edition}/{path.name}: bootstrap changed"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -181,8 +181,9 @@ def site(extra: list[str]) -> int:
 
 
 def links(extra: list[str]) -> int:
-    """Colab/Binder links and the Colab bootstrap in every notebook and the README
-    (course_utils/launch.py; its REPOSITORY constant is the repository's address)."""
+    """Colab/Binder links and the Colab bootstrap cell in every notebook and the README
+    (course_utils/launch.py); ``--check`` exits 1 on drift; ``--repository OWNER/NAME`` sets
+    the course's public address (launch.REPOSITORY, the one setting; now a placeholder)."""
     from course_utils.launch import main as links_main  # standard library only: works before install
 
     return links_main(extra)

@@ -102,8 +102,9 @@ def cgroup_stat(hub: Hub, name: str) -> tuple[int, int]:
 
 def code_cells(notebook: Path) -> list[str]:
     nb = nbformat.read(notebook, as_version=4)
+    # the Colab bootstrap cell is left out: it does nothing on the hub, and cells[0] must be setup_notebook's
     return [c.source for c in nb.cells if c.cell_type == "code"
-            and "nbval-skip" not in c.metadata.get("tags", []) and c.source.strip()]
+            and not {"nbval-skip", "bootstrap"} & set(c.metadata.get("tags", [])) and c.source.strip()]
 
 
 def collisions(hub: Hub, names: list[str], before: dict) -> list[str]:

@@ -202,11 +202,13 @@ def test_notebook_presents_as_deck_with_live_code_and_widgets(lab, page):
     browser.open_notebook(page, lab, "notebooks/00_setup.ipynb")
     nb = nbformat.read(ROOT / "notebooks" / "00_setup.ipynb", as_version=4)
     kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
-    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    # the first code cell on the slides: setup_notebook (the Colab bootstrap cell before it is skipped)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and kinds[i] not in ("skip", "notes"))
+    assert "setup_notebook(" in nb.cells[first_code].source and kinds[first_code - 1] == "skip"
     browser.start_deck(page, 0)
     state = browser.deck_state(page)
-    assert first_code in state["onscreen"] or kinds[first_code] in ("skip", "notes"), \
-        f"the first code cell (marked {kinds[first_code]!r}) is missing from the first slide: {state}"
+    assert first_code in state["onscreen"], f"the setup cell is missing from the first slide: {state}"
+    assert first_code - 1 not in state["onscreen"], f"the bootstrap cell is on the first slide: {state}"
     page.screenshot(path=str(ARTIFACTS / "deck_00_first_slide.png"))
 
     # code runs live in a slide

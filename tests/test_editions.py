@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import editions, shipped
+from course_utils import editions, launch, shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = shipped.course_notebooks(ROOT)          # what the course ships (git HEAD)
@@ -56,13 +56,23 @@ def test_student_edition_contains_no_solution_code(built):
         assert _solutions(nbformat.read(path, as_version=4)), f"{path.name}: the instructor edition lost its solutions"
 
 
+def test_both_editions_keep_the_colab_bootstrap_cell(built):
+    """A student opening the edition on Colab needs it as much as the course notebook does."""
+    for edition in editions.EDITIONS:
+        for path in built[edition]:
+            nb = nbformat.read(path, as_version=4)
+            boot = [i for i, c in enumerate(nb.cells) if launch.BOOTSTRAP_TAG in c.metadata.get("tags", [])]
+            assert boot == [1], f"{edition}/{path.name}: bootstrap cells at {boot}, expected the second cell only"
+            assert nb.cells[1].source == launch.bootstrap_source(), f"{edition}/{path.name}: bootstrap changed"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_self_checks_reject_the_stubs(name, built):
     """Run the setup cell, then each stub and the check cell after it."""
     from course_utils.execute import NotebookClient
 
     student = nbformat.read(next(p for p in built["student"] if p.name == name), as_version=4)
-    setup = next(c for c in student.cells if c.cell_type == "code")
+    setup = next(c for c in student.cells if c.cell_type == "code" and "setup_notebook(" in c.source)
     cells, checks = [setup], []
     for i, cell in enumerate(student.cells):
         if "exercise" in cell.metadata.get("tags", []):

@@ -138,7 +138,7 @@ def slider_html(data: dict) -> str:
 
 def for_the_page(nb):
     """Move recorded frames into the cell they belong to, drop the recording
-    cells, the widget state (no widget manager on the page) and the live
+    cells and the Colab bootstrap cell, the widget state (no widget manager on the page) and the live
     widget views of cells that have frames; other widget views become a note."""
     cells = []
     for cell in nb.cells:
@@ -150,6 +150,8 @@ def for_the_page(nb):
             if frames and cells:
                 cells[-1].outputs.extend(frames)
             continue
+        if launch.BOOTSTRAP_TAG in cell.metadata.get("tags", []):
+            continue   # the Colab bootstrap cell: it did nothing here, and on a page it is noise
         cells.append(cell)
     nb.cells = cells
     nb.metadata.pop("widgets", None)
@@ -286,8 +288,8 @@ def render(out: Path, work: Path, names: list[str], fast: bool, runs: dict, want
         resources = {"metadata": {"name": stem}, "course": {
             "static": "_static/", "prev": stems[i - 1] if i else None,
             "next": stems[i + 1] if i + 1 < len(stems) else None, "fast": fast, "build_note": note,
-            "topics": rows.get(stem, {}).get("topics", ""), "colab": launch.colab_url(name),
-            "binder": launch.binder_url(name)}}
+            "topics": rows.get(stem, {}).get("topics", ""),   # no Colab/Binder links without a public address
+            "colab": launch.colab_url(name) if launch.published() else None, "binder": launch.binder_url(name)}}
         page, _ = exporter.from_notebook_node(nb, resources=resources)
         (out / f"{stem}.html").write_text(page, encoding="utf-8")
         pages[stem] = {**counts, "bytes": len(page.encode()), "seconds": runs[name]["seconds"], "error": runs[name]["error"],
@@ -336,8 +338,9 @@ def _index_notebook(rows: dict, stems: list[str], fast: bool, note: str):
         table.append(f"| [{stem}]({stem}.html) | {row['topics']} | {row['minutes']} | {row['exercises']} |")
     text = ("# Deep learning, one experiment at a time\n\n"
             "An interactive introductory deep-learning course: every idea shown by an experiment that runs "
-            "on a laptop CPU. These pages show each notebook with its outputs; to run one, use its *Open in "
-            "Colab* or *Open in Binder* link, or install the course (`python3 course.py lab`).\n\n"
+            "on a laptop CPU. These pages show each notebook with its outputs; to run one, "
+            + ("use its *Open in Colab* or *Open in Binder* link, or " if launch.published() else "")
+            + "install the course (`python3 course.py lab`).\n\n"
             "## Course map\n\n" + "\n".join(table))
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
 

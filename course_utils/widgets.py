@@ -10,14 +10,23 @@ expects; in the panel the same message appears, short and HTML-escaped.
 
 A lesson can run the panel for an hour: the curves of every run stay, but only
 the last ``keep_models`` models are kept in memory, and Reset frees them all.
+Memory grows little over runs: ``train_model`` creates the optimizer's and the
+metrics' variables before ``fit`` (created inside Keras' traced training step,
+each would leave a TensorFlow function and graph alive for good), every run of
+every panel goes through one long-lived training thread (a new thread per run
+leaves freed memory stranded in glibc's per-thread arenas), and after each run
+and on Reset freed memory is handed back to the system (``malloc_trim``, where
+the C library is glibc). ``benchmarks/panel_many_runs.py`` measures it.
 A run whose loss becomes NaN or infinite stops at once and says where.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import html
 import math
 import numbers
+import queue
 import re
 import threading
 import time
@@ -145,9 +154,80 @@ def train_model(build_model, train_data, val_data, learning_rate, batch_size, dr
     if val is not None:
         _check_labels("val_data", val[1], n_out, loss)
     model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]), loss=loss, metrics=list(metrics))
+    _build_training_state(model, x, y)
     history = model.fit(x, y, validation_data=val, batch_size=settings["batch_size"],
                         epochs=settings["epochs"], verbose=0, callbacks=list(callbacks))
     return model, history.history
+
+
+def _build_training_state(model, x, y) -> None:
+    """Create the optimizer's and the compiled metrics' variables now, eagerly.
+
+    Left to ``fit``, Keras creates them while tracing the first training step;
+    TensorFlow then keeps that trace and one ``tf.cond`` function per variable
+    (Adam's two slots per weight, each metric's totals) alive for the rest of
+    the process, even after the model is gone and ``clear_session()``: about
+    20 functions, 22 graphs and 7,000 Python objects per run of a small MLP.
+    The training itself is unchanged (same initial values, metrics reset).
+    """
+    if not model.built or not model.trainable_variables:
+        return   # a model built by its first batch: leave everything to fit
+    model.optimizer.build(model.trainable_variables)
+    sample = x[:2]
+    model.compute_metrics(sample, y[:2], model(sample, training=False), sample_weight=None)
+    model.reset_metrics()
+
+
+_MALLOC_TRIM = None
+
+
+def _give_memory_back() -> bool:
+    """Return True when freed heap memory was handed back to the system
+    (glibc's ``malloc_trim(0)``); False where the C library is not glibc
+    (macOS, Windows, musl) or there was nothing to give back."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            trim = ctypes.CDLL("libc.so.6").malloc_trim
+            trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+        except (OSError, AttributeError):
+            trim = False
+        _MALLOC_TRIM = trim
+    return bool(_MALLOC_TRIM and _MALLOC_TRIM(0))
+
+
+class _TrainingThread:
+    """One long-lived daemon thread that runs the training jobs of every panel
+    in turn. With a new thread per run, glibc gave runs different arenas and
+    the memory a run freed stayed resident in its arena instead of serving the
+    next run."""
+
+    def __init__(self):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job) -> threading.Event:
+        """Queue ``job()``; return an Event set once it has finished."""
+        done = threading.Event()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="course-training", daemon=True)
+                self._thread.start()
+        self._jobs.put((job, done))
+        return done
+
+    def _loop(self) -> None:
+        while True:
+            job, done = self._jobs.get()
+            try:
+                job()
+            finally:
+                done.set()
+                del job, done   # hold nothing of a finished run while waiting for the next
+
+
+_TRAINING = _TrainingThread()
 
 
 def teach(exc: BaseException, limit: int = 240) -> str:
@@ -179,7 +259,8 @@ class TuningPanel:
     panel compiles it with Adam at the chosen learning rate. Every run is kept
     in ``panel.runs`` (settings, history, seconds, stopped, and the model for
     the last ``keep_models`` runs); ``panel.last_error`` holds the full trace of
-    the last failed run.
+    the last failed run. Runs go through one training thread shared by all
+    panels, so a second panel's run starts when the first one's ends.
     """
 
     def __init__(self, build_model, train_data, val_data=None, loss="sparse_categorical_crossentropy",
@@ -201,7 +282,7 @@ class TuningPanel:
         self.runs: list[dict] = []
         self.first_point_s: float | None = None
         self.last_error: str | None = None
-        self._thread: threading.Thread | None = None
+        self._done: threading.Event | None = None   # set when the last submitted run has ended
         self._stop = threading.Event()
 
         self.learning_rate = w.FloatLogSlider(value=initial["learning_rate"], base=10, min=-5, max=0,
@@ -267,7 +348,7 @@ class TuningPanel:
     # -- actions ---------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._done is not None and not self._done.is_set()
 
     def train(self) -> None:
         """Start a run with the current values in a background thread."""
@@ -287,8 +368,7 @@ class TuningPanel:
         self._say(f"Training {label} ...")
         short = (f"#{number} {settings['learning_rate']:.0e}, {settings['batch_size']}, "
                  f"{settings['dropout']:.2f}")
-        self._thread = threading.Thread(target=self._run, args=(settings, label, short), daemon=True)
-        self._thread.start()
+        self._done = _TRAINING.submit(lambda: self._run(settings, label, short))
 
     def _run(self, settings: dict, label: str, short_label: str) -> None:
         started = time.perf_counter()
@@ -317,6 +397,7 @@ class TuningPanel:
                 self._say(self._summary(label, history, seconds, stopped))
         finally:
             self._forget_old_models()
+            _give_memory_back()
             self.train_button.description, self.train_button.icon = "Train", "play"
 
     @staticmethod
@@ -343,20 +424,23 @@ class TuningPanel:
         self._stop.set()
         if self.running:
             self._say("Stopping at the next batch ...")
-        elif self._thread is not None or self.runs:
+        elif self._done is not None or self.runs:
             self._say("Nothing to stop: no run is going.")
 
     def reset(self) -> None:
-        """Stop any run, forget all runs and curves, and free the models' memory."""
+        """Stop any run, forget all runs and curves, free the models and Keras'
+        global state, and hand the freed memory back to the system."""
         self.stop()
         self.wait(timeout=60)
         self.runs.clear()
         self.live.reset()
         self.last_error = None
+        self.first_point_s = None
         import keras
 
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=True)
         gc.collect()
+        _give_memory_back()
         self.status.value = "Cleared. Press <b>Train</b>."
 
     def wait(self, timeout: float | None = None) -> dict | None:
@@ -365,8 +449,8 @@ class TuningPanel:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
                                     or not timeout >= 0):
             raise _bad("timeout", timeout, "None or a number of seconds >= 0")
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._done is not None:
+            self._done.wait(timeout)
         return self.runs[-1] if self.runs else None
 
     def _ipython_display_(self):

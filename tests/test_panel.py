@@ -1,14 +1,17 @@
 """The tuning panel and live plot under bad input, NaN runs and a long lesson; the curves
 a student reads; projector style. Small real Keras models (a few seconds in all)."""
+import gc
 import math
 import threading
+import weakref
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
 
-from course_utils import live, plotting  # noqa: E402
+from course_utils import live, plotting, widgets  # noqa: E402
 from course_utils.widgets import TuningPanel, teach, train_model, validate_settings  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -148,6 +151,63 @@ def test_many_runs_keep_curves_but_only_the_last_models_and_reset_frees_them():
     assert "Nothing to stop" in panel.status.value
     panel.reset()
     assert panel.runs == [] and panel.live.runs == [] and panel.last_error is None
+
+
+def test_reset_drops_every_model_and_runs_share_one_training_thread():
+    # RSS is not asserted: TensorFlow's start-up (about 60 MB) and the C allocator's retention make it
+    # move by several MB either way; benchmarks/panel_many_runs.py prints it. References are exact.
+    panel = TuningPanel(build, (X, Y), (X[:32], Y[:32]), epochs=1, batch_size=64, keep_models=2)
+    for _ in range(3):
+        panel.train()
+        panel.wait(timeout=60)
+    models = [weakref.ref(r["model"]) for r in panel.runs if r.get("model") is not None]
+    assert len(models) == 2 and all(m() is not None for m in models)
+    assert [t.name for t in threading.enumerate()].count("course-training") == 1
+    panel.reset()
+    gc.collect()
+    assert [m() for m in models] == [None, None], "Reset left a model alive"
+    assert panel.runs == [] and panel.live.runs == [] and not panel.running
+
+
+def _graphs_alive() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, tf.Graph))
+
+
+def test_runs_do_not_leave_tensorflow_graphs_behind():
+    # Before the optimizer and the metrics were built eagerly, each run left 22 graphs (and 20
+    # functions) that neither dropping the model nor clear_session() freed; TensorFlow still keeps
+    # one per run (the traced training step), so at most one per run is allowed.
+    train_model(build, (X, Y), (X[:32], Y[:32]), **GOOD)
+    before = _graphs_alive()
+    for _ in range(3):
+        train_model(build, (X, Y), (X[:32], Y[:32]), **GOOD)
+    assert _graphs_alive() - before <= 3
+
+
+def test_building_the_training_state_first_changes_no_result():
+    settings = {**GOOD, "learning_rate": 1e-2, "dropout": 0.3, "epochs": 2}
+    keras.utils.set_random_seed(3)
+    _, ours = train_model(build, (X, Y), (X[:32], Y[:32]), **settings)
+    keras.utils.set_random_seed(3)
+    model = build(settings["dropout"])
+    model.compile(keras.optimizers.Adam(settings["learning_rate"]), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    plain = model.fit(X, Y, validation_data=(X[:32], Y[:32]), batch_size=settings["batch_size"],
+                      epochs=settings["epochs"], verbose=0).history
+    assert ours.keys() == plain.keys()
+    assert all(np.allclose(ours[k], plain[k], rtol=0, atol=1e-6) for k in ours), (ours, plain)
+
+
+def test_giving_memory_back_is_harmless_without_glibc(monkeypatch):
+    assert isinstance(widgets._give_memory_back(), bool)
+
+    def no_libc(name):
+        raise OSError(f"{name}: cannot open shared object file")
+
+    monkeypatch.setattr(widgets, "_MALLOC_TRIM", None)
+    monkeypatch.setattr(widgets.ctypes, "CDLL", no_libc)
+    assert widgets._give_memory_back() is False
 
 
 def test_train_during_a_run_is_refused_and_buttons_stay_enabled():

@@ -211,14 +211,20 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("COURSE_DATA_DIR") or str(ROOT / "data"))
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes and the hub log")
+    parser.add_argument("--idle-only", action="store_true",
+                        help="only start the servers and run the first cell (the idle memory of a class too large "
+                             "for this machine to run the notebook at once)")
     args = parser.parse_args(argv)
 
     cells = code_cells(ROOT / args.notebook)
+    if args.idle_only:
+        cells = cells[:1]
     data_dir = Path(args.data_dir).resolve()
     names = [f"s{i:02d}" for i in range(1, max(args.students) + 1)]
     base = shared_readable_dir("dl-course-hubload-")
     load_before = os.getloadavg()
-    print(f"[hub-load] {args.notebook}: {len(cells)} code cells, fast mode; data dir {data_dir}; limits "
+    what = "idle only: the first cell" if args.idle_only else f"{len(cells)} code cells"
+    print(f"[hub-load] {args.notebook}: {what}, fast mode; data dir {data_dir}; limits "
           f"{args.mem_limit} / {args.cpu_limit:g} CPU per student; {os.cpu_count()} CPUs; "
           f"load average {load_before[0]:.1f} at start", flush=True)
     if os.geteuid() != 0:

@@ -46,9 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_TAG = "bootstrap"
 BOOTSTRAP_ID = "course-bootstrap"
 BOOTSTRAP_COMMENT = "# Colab only: installs the course; does nothing when course_utils is installed"
-# the bootstrap as it once was, lines at the top of the first code cell: removed when found
-OLD_BEGIN = "# --- course bootstrap (python3 course.py links)"
-OLD_END = "# --- end of the course bootstrap"
 LINKS_MARK = "<!-- launch links: python3 course.py links -->"
 README_BEGIN = "<!-- launch links: python3 course.py links -->"
 README_END = "<!-- end of launch links -->"
@@ -156,19 +153,6 @@ def _is_bootstrap(cell: dict) -> bool:
     return BOOTSTRAP_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def _strip_old_block(source: str) -> str:
-    """``source`` without the bootstrap lines an older version put at the top of the first code cell."""
-    if OLD_BEGIN not in source:
-        return source
-    start = source.index(OLD_BEGIN)
-    end = source.find(OLD_END, start)
-    if end < 0:
-        raise ValueError("an old course bootstrap has a start line and no end line: restore the end line "
-                         f"{OLD_END!r} or delete the block, then run `python3 course.py links` again")
-    end = source.find("\n", end)
-    return (source[:start] + ("" if end < 0 else source[end + 1:])).lstrip("\n")
-
-
 def with_bootstrap(nb: dict, source: str | None = None) -> dict:
     """``nb`` (notebook JSON as a dict) with the bootstrap cell right before
     its first code cell, replacing an older one (same cell id); other cells
@@ -179,8 +163,6 @@ def with_bootstrap(nb: dict, source: str | None = None) -> dict:
     if at is None:
         raise ValueError("the notebook has no code cell for the bootstrap to precede")
     first = nb["cells"][at]
-    if OLD_BEGIN in _text(first["source"]):
-        first["source"] = _lines(_strip_old_block(_text(first["source"])))
     cell = bootstrap_cell(source, old[0].get("id", BOOTSTRAP_ID) if old else BOOTSTRAP_ID)
     if "id" not in first:      # nbformat < 4.5 has no cell ids
         cell.pop("id")

@@ -89,19 +89,6 @@ def test_every_notebook_gets_title_links_bootstrap_setup_once_and_nothing_else_c
     assert _text(again["cells"][1]) == _text(boot)
 
 
-def test_an_old_bootstrap_at_the_top_of_the_first_code_cell_is_moved_into_its_own_cell():
-    old_block = (launch.OLD_BEGIN + ": installs the course on Colab; the same in every notebook\n"
-                 "import importlib\nprint('old')\n" + launch.OLD_END + "\n")
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# 05 · CNNs"]},
-                    {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                     "source": [old_block, 'from course_utils import setup_notebook\n',
-                                'SETUP = setup_notebook("05", tensorflow=True)']}]}
-    nb = launch.with_bootstrap(nb)
-    assert _bootstrap_cells(nb) == [1]
-    setup = 'from course_utils import setup_notebook\nSETUP = setup_notebook("05", tensorflow=True)'
-    assert _text(nb["cells"][2]) == setup and nb["cells"][0]["source"] == ["# 05 · CNNs"]
-
-
 def test_the_repository_is_one_setting_and_the_placeholder_makes_no_links(tmp_path, monkeypatch):
     assert launch.REPOSITORY == launch.PLACEHOLDER or launch.published()
     assert not launch.published(launch.PLACEHOLDER) and launch.published(REAL)

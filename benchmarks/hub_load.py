@@ -282,10 +282,12 @@ def report(r: dict, first: dict) -> None:
 
 
 def table(results: list[dict]) -> str:
-    rows = ["| students | load avg at start | idle PSS per student | peak PSS per student (max) | class peak PSS "
-            "| whole-machine memory peak | wall time (Run All) | ratio to N=1 | CPU s per student | failures |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     first = results[0]
+    # The ratio is to the smallest class in this run, which is N = 1 only when --students starts with 1.
+    rows = ["| students | load avg at start | idle PSS per student | peak PSS per student (max) | class peak PSS "
+            f"| whole-machine memory peak | wall time (Run All) | ratio to N={first['n']} | CPU s per student "
+            "| failures |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         st = r["students"]
         fails = sum(bool(s["failure"]) for s in st) + len(r["collisions"])
